@@ -1,0 +1,312 @@
+"""Stage 5: a still image + mask + Eulerian motion field → the frames of a seamless loop.
+
+Frame ``t`` of an ``N``-frame loop blends two softmax splats of the input image
+(symmetric splatting, Holynski et al. 2021):
+
+* the image pushed *forward* by F₀→ₜ (integrating ``M`` for ``t`` steps), weight 1 − t/N;
+* the image pushed *backward* by F₀→₋₍N−t₎ (integrating ``−M`` for ``N − t`` steps), weight
+  t/N,
+
+normalised by the summed splat weights. Frame 0 is the input; frame N would be the input
+again, so the loop is seamless, and each direction fills the holes the other leaves.
+Pixels neither direction reaches are filled smoothly (:mod:`.fill`). The result is
+blended into the input through a feathered mask; beyond the feather every frame equals
+the input exactly.
+
+Both integrations cost O(N) steps per video: the backward displacements are stored once
+(``(N−1)×h×w×2`` float32 for the mask's bounding box), the forward ones advance with ``t``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import cv2
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..contract import check_field, check_image, check_mask, to_uint8
+from ..errors import CinemagraphError
+from .compose import normalize_and_compose
+from .fill import fill_holes
+from .integrate import EulerIntegrator
+from .settings import REFERENCE_WIDTH, AnimateSettings
+from .splat import splat_accumulate
+
+
+def effective_field(field: np.ndarray, settings: AnimateSettings) -> np.ndarray:
+    """The field the engine integrates: clamped to ``settings.max_speed`` and scaled.
+
+    ``field``: float32 ``H×W×2`` px/frame. The clamp is in px/frame at 512 px image width
+    and scales with the image width; it is applied before the speed multiplier.
+    """
+    field = np.asarray(field, dtype=np.float32)
+    if settings.max_speed is not None:
+        cap = settings.max_speed * field.shape[1] / REFERENCE_WIDTH
+        magnitude = np.linalg.norm(field, axis=-1, keepdims=True)
+        field = field * np.minimum(1.0, cap / np.maximum(magnitude, 1e-12))
+    return (field * np.float32(settings.speed)).astype(np.float32)
+
+
+def blend_weights(mask: np.ndarray, feather: float) -> np.ndarray:
+    """Per-pixel weight of the animated image (float32 ``H×W`` in [0, 1]).
+
+    1 wherever the mask is > 0, falling smoothly to 0 over ``feather`` pixels outside it;
+    exactly 0 farther away (those pixels are copied from the input).
+    """
+    core = mask > 0
+    if not core.any():
+        return np.zeros(mask.shape, dtype=np.float32)
+    if feather <= 0:
+        return core.astype(np.float32)
+    outside = (~core).astype(np.uint8)
+    distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    ramp = np.clip(1.0 - distance / (feather + 1.0), 0.0, 1.0)
+    return (ramp * ramp * (3.0 - 2.0 * ramp)).astype(np.float32)  # smoothstep
+
+
+def _bounding_box(weights: np.ndarray, margin: int) -> tuple[slice, slice]:
+    rows = np.flatnonzero(weights.any(axis=1))
+    cols = np.flatnonzero(weights.any(axis=0))
+    h, w = weights.shape
+    return (
+        slice(max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin)),
+        slice(max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin)),
+    )
+
+
+def _importance_weight(field: np.ndarray, kind: str) -> np.ndarray:
+    """exp(Z) for the splat, float32 ``H×W``, max 1."""
+    if kind == "uniform":
+        return np.ones(field.shape[:2], dtype=np.float32)
+    speed = np.linalg.norm(field, axis=-1)
+    z = 4.0 * speed / max(float(speed.max()), 1e-12)
+    return np.exp(z - z.max()).astype(np.float32)
+
+
+def resolve_device(device: str) -> str:
+    """Map ``"auto"`` to ``"cuda"`` or ``"cpu"``; check that CUDA exists when asked for."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise CinemagraphError("--device cuda was asked for but no CUDA GPU is available")
+    return device
+
+
+#: More separate groups of holes than this are filled in one shared window.
+_MAX_HOLE_WINDOWS = 32
+
+
+class _Renderer:
+    """Renders frames of one crop with one backend: numba on the CPU, torch on CUDA.
+
+    The numba backend runs the forward and the backward splat on two threads, each into
+    its own accumulator; the compose kernel sums them.
+    """
+
+    def __init__(
+        self, image: np.ndarray, alpha: np.ndarray, weight: np.ndarray, backend: str, device: str
+    ) -> None:
+        self.torch = backend == "torch"
+        h, w, c = image.shape
+        self.image, self.alpha = image, alpha
+        self.inside = alpha > 0
+        self.out = np.zeros((h, w, c), dtype=np.float32)
+        self.holes = np.zeros((h, w), dtype=np.bool_)
+        if self.torch:
+            self.device = torch.device(device)
+            self.t_image = torch.from_numpy(image).to(self.device)
+            self.t_weight = torch.from_numpy(weight).to(self.device)
+            self.t_acc = torch.zeros((h, w, c + 1), dtype=torch.float32, device=self.device)
+            self.accs = [np.zeros((h, w, c + 1), dtype=np.float32)] * 2
+        else:
+            self.weight = weight
+            self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
+            self.pool = ThreadPoolExecutor(max_workers=2)
+
+    def field(self, field: np.ndarray) -> np.ndarray | torch.Tensor:
+        return torch.from_numpy(field).to(self.device) if self.torch else field
+
+    def _splat_numba(self, index: int, disp, valid, alpha: float) -> None:
+        acc = self.accs[index]
+        acc.fill(0.0)
+        if alpha > 0:
+            splat_accumulate(self.image, disp, valid, self.weight, alpha, acc)
+
+    def _splat(self, splats) -> tuple[np.ndarray, np.ndarray]:
+        if self.torch:
+            self.t_acc.zero_()
+            for disp, valid, alpha in splats:
+                if alpha > 0:
+                    splat_accumulate(self.t_image, disp, valid, self.t_weight, alpha, self.t_acc)
+            acc = self.t_acc.cpu().numpy()
+            return acc, np.zeros_like(acc)
+        jobs = [self.pool.submit(self._splat_numba, i, *s) for i, s in enumerate(splats)]
+        for job in jobs:
+            job.result()
+        return self.accs[0], self.accs[1]
+
+    def render(self, splats, frame: np.ndarray) -> None:
+        """Write the blend of two ``(disp, valid, alpha)`` splats into ``frame`` (h×w×3)."""
+        acc_a, acc_b = self._splat(splats)
+        n_holes = normalize_and_compose(
+            acc_a, acc_b, self.image, self.alpha, frame, self.out, self.holes, 1e-6
+        )
+        if n_holes:
+            self._fill(frame)
+
+    def _fill(self, frame: np.ndarray) -> None:
+        """Fill holes inside the animated region from their surroundings.
+
+        Each connected group of holes is filled in a window around it (a margin of half
+        its smaller side plus 8 px gives push-pull enough context), so scattered small
+        holes cost little; many groups are filled in one window over all of them.
+        """
+        todo = self.holes & self.inside
+        _count, _, stats, _ = cv2.connectedComponentsWithStats(todo.view(np.uint8), connectivity=8)
+        boxes = stats[1:, :4]
+        if len(boxes) > _MAX_HOLE_WINDOWS:
+            x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+            x1 = (boxes[:, 0] + boxes[:, 2]).max()
+            y1 = (boxes[:, 1] + boxes[:, 3]).max()
+            boxes = np.array([[x0, y0, x1 - x0, y1 - y0]])
+        h, w = todo.shape
+        for x, y, bw, bh in boxes:
+            margin = 8 + min(bw, bh) // 2
+            r = slice(max(0, y - margin), min(h, y + bh + margin))
+            c = slice(max(0, x - margin), min(w, x + bw + margin))
+            where = todo[r, c]
+            filled = fill_holes(self.out[r, c], self.holes[r, c])
+            a = self.alpha[r, c][where][:, None]
+            blended = a * filled[where] + (1.0 - a) * self.image[r, c][where]
+            frame[r, c][where] = to_uint8(blended)
+
+    def close(self) -> None:
+        if not self.torch:
+            self.pool.shutdown()
+
+
+def iter_frames(
+    image: np.ndarray,
+    mask: np.ndarray,
+    field: np.ndarray,
+    settings: AnimateSettings | None = None,
+    *,
+    progress: bool = False,
+    backend: str | None = None,
+    schedule: str = "incremental",
+) -> Iterator[np.ndarray]:
+    """Yield the frames of the loop one by one (uint8 ``H×W×3``, frames 0…N−1).
+
+    ``image``: float32 ``H×W×3`` in [0, 1]; ``mask``: float32 ``H×W`` in [0, 1] (pixels
+    with mask 0 never move); ``field``: float32 ``H×W×2`` px/frame (forced to zero where
+    the mask is 0). ``backend``: ``"numba"`` (CPU default) or ``"torch"`` (CUDA default).
+    ``schedule``: ``"incremental"`` integrates once per video (O(N) steps);
+    ``"restart"`` re-integrates from zero for every frame (O(N²), as the published code
+    does) and exists as a reference for tests and benchmarks — the frames are the same.
+    """
+    if schedule not in _SCHEDULES:
+        raise CinemagraphError(f"schedule must be one of {sorted(_SCHEDULES)}, got {schedule!r}")
+    settings = settings or AnimateSettings()
+    image = check_image(image)
+    shape = image.shape[:2]
+    mask = check_mask(mask, shape)
+    field = check_field(field, shape)
+    field = np.where((mask > 0)[..., None], effective_field(field, settings), 0.0)
+    field = field.astype(np.float32)
+    n = settings.frames
+    device = resolve_device(settings.device)
+    backend = backend or ("torch" if device == "cuda" else "numba")
+
+    base = to_uint8(image)
+    weights = blend_weights(mask, settings.feather)
+    bar = tqdm(total=n, desc="animate", unit="frame", disable=not progress, leave=False)
+    with bar:
+        yield base.copy()
+        bar.update()
+        if not (field != 0).any():
+            for _ in range(1, n):
+                yield base.copy()
+                bar.update()
+            return
+
+        rows, cols = _bounding_box(weights > 0, margin=1)
+        img = np.ascontiguousarray(image[rows, cols])
+        alpha = np.ascontiguousarray(weights[rows, cols])
+        crop_field = np.ascontiguousarray(field[rows, cols])
+        weight = _importance_weight(crop_field, settings.importance)
+        renderer = _Renderer(img, alpha, weight, backend, device)
+        try:
+            region = np.ascontiguousarray(base[rows, cols])
+            pairs = _SCHEDULES[schedule](
+                renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n
+            )
+            for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
+                renderer.render(
+                    [(fwd_disp, fwd_valid, 1.0 - t / n), (bwd_disp, bwd_valid, t / n)], region
+                )
+                frame = base.copy()
+                frame[rows, cols] = region
+                yield frame
+                bar.update()
+        finally:
+            renderer.close()
+
+
+def _incremental_pairs(field, negated, n: int):
+    """For t = 1…N−1: F₀→ₜ and F₀→₋₍N−t₎ with O(N) Euler steps in all.
+
+    The backward displacements are stored once (N−1 of them); the forward ones advance
+    with t. Yields ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``.
+    """
+    backward = EulerIntegrator(negated)
+    stored = []  # stored[k-1] = backward displacement after k steps
+    for _ in range(1, n):
+        backward.step()
+        stored.append((_copy(backward.disp), _copy(backward.valid)))
+    forward = EulerIntegrator(field)
+    for t in range(1, n):
+        forward.step()
+        yield (forward.disp, forward.valid, *stored[n - t - 1])
+
+
+def _restarting_pairs(field, negated, n: int):
+    """The published schedule: both displacements re-integrated from zero for every t."""
+    for t in range(1, n):
+        forward, backward = EulerIntegrator(field), EulerIntegrator(negated)
+        for _ in range(t):
+            forward.step()
+        for _ in range(n - t):
+            backward.step()
+        yield forward.disp, forward.valid, backward.disp, backward.valid
+
+
+_SCHEDULES = {"incremental": _incremental_pairs, "restart": _restarting_pairs}
+
+
+def _copy(value: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+    return value.clone() if isinstance(value, torch.Tensor) else value.copy()
+
+
+def animate(
+    image: np.ndarray,
+    mask: np.ndarray,
+    field: np.ndarray,
+    settings: AnimateSettings | None = None,
+    *,
+    progress: bool = False,
+    backend: str | None = None,
+    schedule: str = "incremental",
+) -> np.ndarray:
+    """All frames of the loop as uint8 ``N×H×W×3`` (see :func:`iter_frames`)."""
+    settings = settings or AnimateSettings()
+    h, w = np.asarray(image).shape[:2]
+    frames = np.empty((settings.frames, h, w, 3), dtype=np.uint8)
+    for t, frame in enumerate(
+        iter_frames(image, mask, field, settings, progress=progress, backend=backend,
+                    schedule=schedule)
+    ):
+        frames[t] = frame
+    return frames

@@ -1,0 +1,59 @@
+"""Settings of the animation stage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import CinemagraphError
+
+#: Image width at which speeds given "at 512 px" are taken literally.
+REFERENCE_WIDTH = 512
+
+
+@dataclass(frozen=True)
+class AnimateSettings:
+    """How a motion field becomes a looping video.
+
+    frames:     number of frames N in the loop (frame N would equal frame 0); ≥ 2.
+    fps:        playback rate of written videos, frames per second; > 0.
+    speed:      multiplier applied to the motion field; ≥ 0.
+    max_speed:  optional clamp of |M| in px/frame *at 512 px image width*, applied before
+                ``speed`` (the published method uses 1.0); scaled with the image width.
+    feather:    width in pixels of the soft edge around the mask where the animated and
+                the still image are blended; beyond it every pixel is the input exactly.
+    importance: softmax-splatting importance Z per pixel: ``"uniform"`` (Z = 0, average
+                splatting) or ``"speed"`` (Z ∝ |M|, faster fluid in front).
+    device:     ``"auto"`` (CUDA when available, else CPU), ``"cpu"`` or ``"cuda"``.
+    seed:       seed for every random choice of the stages that use this run (the RGB
+                engine itself is deterministic).
+    """
+
+    frames: int = 60
+    fps: float = 30.0
+    speed: float = 1.0
+    max_speed: float | None = None
+    feather: float = 2.0
+    importance: str = "uniform"
+    device: str = "auto"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.frames, bool) or not isinstance(self.frames, int) or self.frames < 2:
+            raise CinemagraphError(f"frames must be an integer ≥ 2, got {self.frames!r}")
+        if not (math.isfinite(self.fps) and self.fps > 0):
+            raise CinemagraphError(f"fps must be a positive number, got {self.fps!r}")
+        if not (math.isfinite(self.speed) and self.speed >= 0):
+            raise CinemagraphError(f"speed must be a number ≥ 0, got {self.speed!r}")
+        if self.max_speed is not None and not (
+            math.isfinite(self.max_speed) and self.max_speed > 0
+        ):
+            raise CinemagraphError(f"max speed must be a positive number, got {self.max_speed!r}")
+        if not (math.isfinite(self.feather) and self.feather >= 0):
+            raise CinemagraphError(f"feather must be a number ≥ 0, got {self.feather!r}")
+        if self.importance not in ("uniform", "speed"):
+            raise CinemagraphError(
+                f"importance must be 'uniform' or 'speed', got {self.importance!r}"
+            )
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise CinemagraphError(f"device must be auto, cpu or cuda, got {self.device!r}")

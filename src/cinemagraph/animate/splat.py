@@ -1,0 +1,168 @@
+"""Softmax splatting (Niklaus & Liu, CVPR 2020): forward warping with importance weights.
+
+Every source pixel ``p`` with colour ``I(p)``, displacement ``F(p)`` and importance ``Z(p)``
+is pushed to ``q = p + F(p)`` and spread over the four pixels around ``q`` with the
+bilinear kernel ``b(n, q) = max(0, 1 − |nₓ − qₓ|) · max(0, 1 − |n_y − q_y|)``::
+
+    num(n) = Σₚ α · exp(Z(p)) · b(n, p + F(p)) · I(p)
+    den(n) = Σₚ α · exp(Z(p)) · b(n, p + F(p))
+    out(n) = num(n) / den(n)          (undefined — a hole — where den(n) = 0)
+
+``α`` is a per-call scalar weight, so that several splats (the forward and the backward
+pass of symmetric splatting) can accumulate into one ``num``/``den`` buffer and be
+normalised together. ``exp(Z)`` is passed in as ``weight`` (callers subtract max Z first).
+
+Two implementations of :func:`splat_accumulate` share this contract: a compiled numba
+kernel over an ``H×W×C`` layout for the CPU, and a torch ``index_add_`` version for any
+torch device (CUDA).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import torch
+
+
+@numba.njit(cache=True, nogil=True)
+def _splat_numba(
+    image: np.ndarray,
+    disp: np.ndarray,
+    valid: np.ndarray,
+    weight: np.ndarray,
+    alpha: float,
+    acc: np.ndarray,
+) -> None:
+    h, w, c = image.shape
+    for y in range(h):
+        for x in range(w):
+            if not valid[y, x]:
+                continue
+            wt = alpha * weight[y, x]
+            if wt == 0.0:
+                continue
+            dx = disp[y, x, 0]
+            dy = disp[y, x, 1]
+            if dx == 0.0 and dy == 0.0:  # still pixel: the kernel is 1 on itself
+                for k in range(c):
+                    acc[y, x, k] += wt * image[y, x, k]
+                acc[y, x, c] += wt
+                continue
+            tx = x + dx
+            ty = y + dy
+            fx0 = np.floor(tx)
+            fy0 = np.floor(ty)
+            x0 = int(fx0)
+            y0 = int(fy0)
+            ax = tx - fx0
+            ay = ty - fy0
+            for j in range(2):
+                yy = y0 + j
+                if yy < 0 or yy >= h:
+                    continue
+                ky = ay if j == 1 else 1.0 - ay
+                for i in range(2):
+                    xx = x0 + i
+                    if xx < 0 or xx >= w:
+                        continue
+                    kk = wt * ky * (ax if i == 1 else 1.0 - ax)
+                    if kk == 0.0:
+                        continue
+                    for k in range(c):
+                        acc[yy, xx, k] += kk * image[y, x, k]
+                    acc[yy, xx, c] += kk
+
+
+def _splat_torch(
+    image: torch.Tensor,
+    disp: torch.Tensor,
+    valid: torch.Tensor,
+    weight: torch.Tensor,
+    alpha: float,
+    acc: torch.Tensor,
+) -> None:
+    h, w, c = image.shape
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=image.device, dtype=disp.dtype),
+        torch.arange(w, device=image.device, dtype=disp.dtype),
+        indexing="ij",
+    )
+    tx = xs + disp[..., 0]
+    ty = ys + disp[..., 1]
+    x0 = torch.floor(tx)
+    y0 = torch.floor(ty)
+    ax = tx - x0
+    ay = ty - y0
+    wt = (alpha * weight) * valid.to(weight.dtype)
+    values = torch.cat([image, torch.ones_like(image[..., :1])], dim=-1)  # H×W×(C+1)
+    flat_acc = acc.view(h * w, c + 1)
+    for j in (0, 1):
+        ky = ay if j else 1 - ay
+        yy = y0 + j
+        for i in (0, 1):
+            kx = ax if i else 1 - ax
+            xx = x0 + i
+            k = wt * kx * ky
+            inside = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h) & (k > 0)
+            index = (yy[inside] * w + xx[inside]).long()
+            flat_acc.index_add_(0, index, values[inside] * k[inside][:, None])
+
+
+def splat_accumulate(
+    image: np.ndarray | torch.Tensor,
+    disp: np.ndarray | torch.Tensor,
+    valid: np.ndarray | torch.Tensor,
+    weight: np.ndarray | torch.Tensor,
+    alpha: float,
+    acc: np.ndarray | torch.Tensor,
+) -> None:
+    """Add one weighted softmax splat into ``acc`` in place.
+
+    ``image``: float32 ``H×W×C`` (any values); ``disp``: float32 ``H×W×2`` pixels (dx, dy);
+    ``valid``: bool ``H×W`` (False = point dropped); ``weight``: float32 ``H×W`` = exp(Z);
+    ``alpha``: scalar weight of this splat; ``acc``: float32 ``H×W×(C+1)`` holding
+    ``num`` in channels ``0…C−1`` and ``den`` in channel ``C``. All numpy (numba kernel)
+    or all torch tensors on one device.
+    """
+    if isinstance(image, torch.Tensor):
+        _splat_torch(image, disp, valid, weight, float(alpha), acc)
+    else:
+        _splat_numba(image, disp, valid, weight, float(alpha), acc)
+
+
+def normalize(acc: np.ndarray, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """Split an accumulator into ``out = num/den`` (float32 ``H×W×C``) and holes (bool ``H×W``).
+
+    Holes (``den ≤ eps``) are set to 0 in ``out``.
+    """
+    den = acc[..., -1]
+    holes = den <= eps
+    out = acc[..., :-1] / np.where(holes, 1.0, den)[..., None]
+    out[holes] = 0.0
+    return out.astype(np.float32, copy=False), holes
+
+
+def softmax_splat(
+    image: np.ndarray,
+    disp: np.ndarray,
+    importance: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-warp ``image`` (float32 ``H×W×C``) by ``disp`` (float32 ``H×W×2``, pixels).
+
+    ``importance`` is Z (float32 ``H×W``, default 0 = average splatting). Returns the
+    warped image (float32 ``H×W×C``, 0 in holes) and the hole mask (bool ``H×W``).
+    """
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    h, w, c = image.shape
+    disp = np.ascontiguousarray(disp, dtype=np.float32)
+    if importance is None:
+        weight = np.ones((h, w), dtype=np.float32)
+    else:
+        z = np.asarray(importance, dtype=np.float32)
+        weight = np.exp(z - z.max()).astype(np.float32)
+    if valid is None:
+        valid = np.ones((h, w), dtype=np.bool_)
+    acc = np.zeros((h, w, c + 1), dtype=np.float32)
+    splat_accumulate(image, disp, np.ascontiguousarray(valid), weight, 1.0, acc)
+    return normalize(acc)

@@ -1,0 +1,67 @@
+"""The ``cinemagraph`` command line: a thin layer that parses, calls the API and reports.
+
+Errors the user can fix are printed as one line on stderr with exit status 2; an
+interruption exits with 130; anything unexpected is one line with exit status 1 (set
+``CINEMAGRAPH_DEBUG=1`` to see the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import click
+
+from ..errors import CinemagraphError
+from .animate import animate_command
+from .demo import demo_command
+from .group import cli
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns (and, as a console script, exits with) the exit status."""
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        cli.main(args=argv, prog_name="cinemagraph", standalone_mode=False)
+        return 0
+    except CinemagraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except Exception as exc:  # the last line of defence: never a traceback by default
+        if os.environ.get("CINEMAGRAPH_DEBUG"):
+            raise
+        click.echo(
+            f"error: internal error ({type(exc).__name__}: {exc}); "
+            "set CINEMAGRAPH_DEBUG=1 to see the traceback and please report it",
+            err=True,
+        )
+        return 1
+    finally:
+        warnings.showwarning = previous
+
+
+def _console_main() -> None:
+    sys.exit(main())
+
+
+cli.add_command(animate_command)
+cli.add_command(demo_command)
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,29 @@
+"""``cinemagraph demo``: a landscape painted in code, animated — no files or weights needed."""
+
+from __future__ import annotations
+
+import click
+
+from ..demo.render import render_demo
+from ..io.video import check_outputs, write_outputs
+from .options import loop_options, report, settings_from
+
+
+@click.command("demo")
+@click.option("--width", type=int, default=512, show_default=True, help="Width in pixels.")
+@click.option("--height", type=int, default=384, show_default=True, help="Height in pixels.")
+@loop_options
+def demo_command(width: int, height: int, **kwargs) -> None:
+    """Paint a sample scene in code (sky, hills, a waterfall into a pool) and animate it.
+
+    \b
+    Example:
+      cinemagraph demo -o demo.mp4 -o demo.gif
+    """
+    quiet = kwargs.pop("quiet")
+    outputs = list(kwargs.pop("outputs")) or ["demo.mp4"]
+    settings = settings_from(kwargs)
+    check_outputs(outputs)
+    frames = render_demo(width, height, settings, progress=not quiet)
+    write_outputs(outputs, frames, settings.fps, progress=not quiet)
+    report(outputs, frames, quiet)

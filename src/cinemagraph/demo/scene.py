@@ -1,0 +1,122 @@
+"""The demo scene: a waterfall landscape painted entirely in code, with its fluid regions.
+
+The picture is built back to front like a painting (sky and clouds, distant mountains,
+a wooded ridge, the rock cliff, the waterfall, the pool with its reflection and foam, the
+wooded banks, rocks and grass), and each fluid layer remembers where it stays visible.
+All geometry is in fractions of the image size, so any size works; all randomness comes
+from one seeded generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import CinemagraphError
+from . import land, sky, water
+from .canvas import Canvas
+from .paint import mix, rgb
+
+#: Smallest width or height accepted by :func:`build_scene`, in pixels.
+MIN_SIZE = 64
+#: Width at which the regions' default speeds below are stated.
+REFERENCE_WIDTH = 512
+CLOUD_SPEED = 0.5  # px/frame at the reference width, to the right
+FALL_SPEED = 2.75  # px/frame at the reference width, downward
+POOL_SPEED = 0.3  # px/frame at the reference width, toward the viewer (down)
+
+
+@dataclass(frozen=True)
+class DemoRegion:
+    """One fluid region of the demo scene and its default motion.
+
+    ``mask`` is float32 ``H×W`` in [0, 1] (1 = may move, soft edges of 1–2 px);
+    ``direction_deg`` is counter-clockwise as seen on screen (0 right, 90 up, 270 down);
+    ``speed`` is in pixels per frame at this scene's size.
+    """
+
+    name: str
+    mask: np.ndarray
+    prompt: str
+    direction_deg: float
+    speed: float
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    """The demo picture (float32 ``H×W×3`` in [0, 1]) and its fluid regions."""
+
+    image: np.ndarray
+    regions: tuple[DemoRegion, ...]
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Union (pixel-wise max) of the region masks: float32 ``H×W`` in [0, 1]."""
+        return np.maximum.reduce([region.mask for region in self.regions]).astype(np.float32)
+
+    def region(self, name: str) -> DemoRegion:
+        """The region called ``name`` (``KeyError`` if there is none)."""
+        for region in self.regions:
+            if region.name == name:
+                return region
+        raise KeyError(name)
+
+
+def build_scene(width: int = 512, height: int = 384, seed: int = 0) -> DemoScene:
+    """Paint the demo landscape at ``width``×``height`` pixels, reproducibly for ``seed``.
+
+    Returns the image and three regions: ``clouds`` (the sky, drifting right),
+    ``waterfall`` (falling) and ``pool`` (rippling toward the viewer), with default speeds
+    scaled to the width. Sizes below 64 pixels raise :class:`CinemagraphError`.
+    """
+    if int(width) != width or int(height) != height:
+        raise CinemagraphError(f"demo size must be whole pixels, got {width}×{height}")
+    width, height = int(width), int(height)
+    if width < MIN_SIZE or height < MIN_SIZE:
+        raise CinemagraphError(
+            f"demo size must be at least {MIN_SIZE}×{MIN_SIZE} pixels, got {width}×{height}"
+        )
+    rng = np.random.default_rng(seed)
+    canvas = Canvas(height, width)
+    sky.paint_sky(canvas, rng)
+    land.paint_mountains(canvas, rng)
+    land.paint_forest_hills(canvas, rng)
+    land.paint_cliff(canvas, rng)
+    water.paint_waterfall(canvas, rng)
+    water.paint_pool(canvas, rng)
+    water.paint_mist(canvas, rng)
+    land.paint_shore_rocks(canvas, rng)
+    land.paint_banks(canvas, rng)
+    land.paint_foreground(canvas, rng)
+    image = _grade(canvas)
+
+    scale = width / REFERENCE_WIDTH
+    regions = (
+        DemoRegion(
+            sky.REGION, canvas.mask(sky.REGION), "clouds drifting right", 0.0,
+            CLOUD_SPEED * scale,
+        ),
+        DemoRegion(
+            water.WATERFALL, canvas.mask(water.WATERFALL), "waterfall", 270.0,
+            FALL_SPEED * scale,
+        ),
+        DemoRegion(
+            water.POOL, canvas.mask(water.POOL), "lake rippling gently", 270.0,
+            POOL_SPEED * scale,
+        ),
+    )
+    return DemoScene(image=image, regions=regions)
+
+
+def _grade(canvas: Canvas) -> np.ndarray:
+    """The finished picture: gentle S-curve, warm highlights, soft vignette.
+
+    Returns float32 ``H×W×3`` in [0, 1].
+    """
+    image = np.clip(canvas.rgb, 0.0, 1.0)
+    image = image + 0.4 * image * (1.0 - image) * (image - 0.45)
+    image = mix(image, image * rgb((1.05, 1.0, 0.93)), image.mean(axis=2))
+    dist2 = ((canvas.u - 0.5) / 0.72) ** 2 + ((canvas.v - 0.48) / 0.72) ** 2
+    vignette = 1.0 - 0.25 * np.clip(dist2, 0.0, 1.0) ** 1.5
+    return np.clip(image * vignette[..., None], 0.0, 1.0).astype(np.float32)
