@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -77,9 +77,15 @@ def test_numba_and_torch_integration_agree(coarse, steps, h, w):
     field = np.ascontiguousarray(field, dtype=np.float32)
     a = EulerIntegrator(field)
     b = EulerIntegrator(torch.from_numpy(field))
+    ys, xs = np.mgrid[0:h, 0:w]
     for _ in range(steps):
         a.step()
         b.step()
+        # Whether a point that lands exactly on the edge is dropped depends on the last
+        # bit of float rounding, which the backends may do differently: skip such cases.
+        px, py = xs + a.disp[..., 0], ys + a.disp[..., 1]
+        edge = np.minimum.reduce([np.abs(px + 1), np.abs(px - w), np.abs(py + 1), np.abs(py - h)])
+        assume(edge.min() > 1e-3)
     np.testing.assert_array_equal(a.valid, b.valid.numpy())
     np.testing.assert_allclose(a.disp, b.disp.numpy(), atol=1e-3)
     # Every valid point lies inside the image; displacement is finite.
