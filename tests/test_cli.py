@@ -154,7 +154,7 @@ BAD_CASES = {
                                         _write(d / "afile", b"") / "x.mp4"], "afile"),
     "no motion": (lambda d, i: ["animate", i["image"], "--mask", i["mask"]], "no motion"),
     "both motions": (lambda d, i: ["animate", i["image"], "--mask", i["mask"], "--motion",
-                                   i["field"], "--direction", 3], "either"),
+                                   i["field"], "--direction", 3], "motion field was given"),
     "negative speed": (lambda d, i: ["animate", i["image"], "--mask", i["mask"],
                                      "--direction", 0, "--speed", -2], "speed"),
     "missing mask option": (lambda d, i: ["animate", i["image"], "--direction", 0,

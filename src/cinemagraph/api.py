@@ -1,7 +1,7 @@
 """The Python API: the same jobs as the command line, returning the data contract's types.
 
 >>> from cinemagraph import animate_image, AnimateSettings
->>> frames = animate_image("photo.jpg", "mask.png", direction=270, speed=2.0,
+>>> frames = animate_image("photo.jpg", "water.png", prompt="waterfall",
 ...                        settings=AnimateSettings(frames=60), outputs=["loop.mp4"])
 >>> frames.shape            # uint8 N×H×W×3
 (60, 512, 768, 3)
@@ -10,16 +10,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from .animate import AnimateSettings, animate
-from .contract import check_image, check_mask
+from .contract import check_field, check_image, check_mask
 from .errors import CinemagraphError
 from .io.images import load_field, load_image, load_mask, warn_if_empty
 from .io.video import check_outputs, write_outputs
-from .motion import uniform_field
+from .motion import MotionSettings, scene_motion_field, uniform_field
+from .motion.hints import HintLike
 
 PathOrArray = str | os.PathLike[str] | np.ndarray
 
@@ -30,73 +32,130 @@ def _image(image: PathOrArray) -> np.ndarray:
     return load_image(image)
 
 
+Regions = (
+    PathOrArray
+    | Mapping[str, PathOrArray]
+    | Sequence[PathOrArray | tuple[str | None, PathOrArray]]
+)
+
+
 def _mask(mask: PathOrArray, shape: tuple[int, int]) -> np.ndarray:
     if isinstance(mask, np.ndarray):
         return check_mask(mask, shape)
     return load_mask(mask, shape)
 
 
-def motion_from_arguments(
-    mask: np.ndarray,
-    field: PathOrArray | None,
-    direction: float | None,
-    speed: float | None,
-) -> np.ndarray:
-    """The field asked for: a saved/array field, or a direction (degrees) and speed (px/frame).
+def load_regions(regions: Regions, shape: tuple[int, int]) -> list[tuple[str | None, np.ndarray]]:
+    """Masks as (name, float32 ``H×W``) pairs from a path/array, a name → mask mapping or a
+    sequence of masks or (name, mask) pairs. Names are fluid words ("clouds") or None."""
+    if isinstance(regions, (str, os.PathLike, np.ndarray)):
+        return [(None, _mask(regions, shape))]
+    if isinstance(regions, Mapping):
+        return [(str(name), _mask(mask, shape)) for name, mask in regions.items()]
+    pairs: list[tuple[str | None, np.ndarray]] = []
+    for item in regions:
+        if isinstance(item, tuple):
+            name, mask = item
+            pairs.append((name, _mask(mask, shape)))
+        else:
+            pairs.append((None, _mask(item, shape)))
+    if not pairs:
+        raise CinemagraphError("no mask given: say which regions may move")
+    return pairs
 
-    Returns float32 ``H×W×2`` px/frame; exactly one of ``field`` and ``direction`` is given.
+
+def motion_from_arguments(
+    image: np.ndarray,
+    regions: list[tuple[str | None, np.ndarray]],
+    field: PathOrArray | None = None,
+    *,
+    prompt: str | None = None,
+    hints: Sequence[HintLike] = (),
+    direction: float | None = None,
+    speed: float | None = None,
+    motion_settings: MotionSettings | None = None,
+) -> np.ndarray:
+    """The motion asked for, float32 ``H×W×2`` px/frame.
+
+    In order of precedence: a saved or given ``field``; words and hints (``prompt``,
+    ``hints``), with ``direction``/``speed`` overriding what the words say; or a plain
+    ``direction`` (degrees) and ``speed`` (px/frame) in every region.
     """
-    shape = mask.shape
-    if field is not None and direction is not None:
-        raise CinemagraphError("give either a motion field or a direction, not both")
+    shape = image.shape[:2]
     if field is not None:
-        if speed is not None:
+        if direction is not None or speed is not None or prompt or hints:
             raise CinemagraphError(
-                "speed goes with a direction; to scale a motion field use the speed multiplier"
+                "a motion field was given: leave out --direction/--speed/--prompt/--hint "
+                "(to scale a field use the speed multiplier)"
             )
         if isinstance(field, np.ndarray):
-            from .contract import check_field
-
             return check_field(field, shape)
         return load_field(field, shape)
+    if prompt or hints:
+        settings = motion_settings or MotionSettings()
+        settings = replace(settings, direction_deg=direction, speed=speed) if (
+            direction is not None or speed is not None) else settings
+        return scene_motion_field(image, regions, prompt or "", hints, settings)
+    if direction is None and speed is None:
+        raise CinemagraphError(
+            "no motion given: pass a motion field, a prompt, or a direction and speed"
+        )
     if direction is None:
-        raise CinemagraphError("no motion given: pass a motion field, or a direction and speed")
+        raise CinemagraphError("a speed needs a direction (or a prompt that names the fluid)")
     if speed is None:
         raise CinemagraphError("a direction needs a speed (pixels per frame)")
-    return uniform_field(mask, direction, speed)
+    union = np.maximum.reduce([mask for _, mask in regions])
+    return uniform_field(union, direction, speed)
 
 
 def animate_image(
     image: PathOrArray,
-    mask: PathOrArray,
+    mask: Regions,
     field: PathOrArray | None = None,
     *,
+    prompt: str | None = None,
+    hints: Sequence[HintLike] = (),
     direction: float | None = None,
     speed: float | None = None,
     settings: AnimateSettings | None = None,
+    motion_settings: MotionSettings | None = None,
     outputs: Sequence[str | os.PathLike[str]] = (),
     progress: bool = False,
 ) -> np.ndarray:
     """Animate a still image into a seamless loop; optionally write it to ``outputs``.
 
-    ``image``: a path or float32 ``H×W×3`` in [0, 1]. ``mask``: a PNG path (bright = may
-    move) or float32 ``H×W`` in [0, 1]. Motion: ``field`` (a ``.npy`` path or float32
-    ``H×W×2`` in px/frame) or ``direction`` (degrees counter-clockwise on screen: 0 right,
-    90 up, 180 left, 270 down) with ``speed`` (px/frame). ``outputs``: video paths whose
-    extension picks the format (``.mp4``, ``.webm``, ``.gif``, ``.png``, or a folder path
-    ending in ``/`` for PNG frames); they are checked before any work starts.
+    ``image``: a path or float32 ``H×W×3`` in [0, 1]. ``mask``: what may move — a PNG path
+    (bright = may move) or float32 ``H×W`` in [0, 1], or several of them (a sequence, or
+    a mapping fluid name → mask, e.g. ``{"clouds": "sky.png", "waterfall": "falls.png"}``).
 
-    Returns the frames, uint8 ``N×H×W×3``; frame N would equal frame 0.
+    Motion, one of:
+
+    * ``field``: a ``.npy`` path or float32 ``H×W×2`` in px/frame;
+    * ``prompt`` (and/or ``hints``, (x, y, dx, dy) arrows): the weight-free motion of
+      :func:`cinemagraph.motion.scene_motion_field` — "waterfall", "clouds drifting
+      right over a calm lake" …; ``direction``/``speed`` then override the words;
+    * ``direction`` (degrees counter-clockwise on screen: 0 right, 90 up, 180 left,
+      270 down) with ``speed`` (px/frame): the same velocity everywhere in the mask.
+
+    ``outputs``: video paths whose extension picks the format (``.mp4``, ``.webm``,
+    ``.gif``, ``.png``, or a folder path ending in ``/`` for PNG frames); they are checked
+    before any work starts. Returns the frames, uint8 ``N×H×W×3``; frame N would equal
+    frame 0.
     """
     settings = settings or AnimateSettings()
+    motion_settings = motion_settings or MotionSettings(seed=settings.seed)
     outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
     if outputs:
         check_outputs(outputs)
     still = _image(image)
-    moving = _mask(mask, still.shape[:2])
-    motion = motion_from_arguments(moving, field, direction, speed)
-    warn_if_empty(moving)
-    frames = animate(still, moving, motion, settings, progress=progress)
+    regions = load_regions(mask, still.shape[:2])
+    union = np.maximum.reduce([m for _, m in regions])
+    warn_if_empty(union)
+    motion = motion_from_arguments(
+        still, regions, field, prompt=prompt, hints=hints, direction=direction, speed=speed,
+        motion_settings=motion_settings,
+    )
+    frames = animate(still, union, motion, settings, progress=progress)
     if outputs:
         write_outputs(outputs, frames, settings.fps, progress=progress)
     return frames

@@ -95,6 +95,8 @@ def resolve_device(device: str) -> str:
     return device
 
 
+#: Gaussian (pixels) over which each direction's splat coverage is judged.
+COVERAGE_SIGMA = 1.0
 #: More separate groups of holes than this are filled in one shared window.
 _MAX_HOLE_WINDOWS = 32
 
@@ -103,7 +105,7 @@ class _Renderer:
     """Renders frames of one crop with one backend: numba on the CPU, torch on CUDA.
 
     The numba backend runs the forward and the backward splat on two threads, each into
-    its own accumulator; the compose kernel sums them.
+    its own accumulator; the compose kernel blends them (:mod:`.compose`).
     """
 
     def __init__(
@@ -115,44 +117,51 @@ class _Renderer:
         self.inside = alpha > 0
         self.out = np.zeros((h, w, c), dtype=np.float32)
         self.holes = np.zeros((h, w), dtype=np.bool_)
+        self.weight = weight
+        self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
+        self.blurs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
         if self.torch:
             self.device = torch.device(device)
             self.t_image = torch.from_numpy(image).to(self.device)
             self.t_weight = torch.from_numpy(weight).to(self.device)
-            self.t_acc = torch.zeros((h, w, c + 1), dtype=torch.float32, device=self.device)
-            self.accs = [np.zeros((h, w, c + 1), dtype=np.float32)] * 2
+            self.t_accs = [torch.zeros((h, w, c + 1), dtype=torch.float32, device=self.device)
+                           for _ in range(2)]
         else:
-            self.weight = weight
-            self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
             self.pool = ThreadPoolExecutor(max_workers=2)
 
     def field(self, field: np.ndarray) -> np.ndarray | torch.Tensor:
         return torch.from_numpy(field).to(self.device) if self.torch else field
 
-    def _splat_numba(self, index: int, disp, valid, alpha: float) -> None:
+    def _splat_one(self, index: int, disp, valid) -> None:
+        """Splat (unweighted) into accumulator ``index`` and blur it."""
         acc = self.accs[index]
-        acc.fill(0.0)
-        if alpha > 0:
-            splat_accumulate(self.image, disp, valid, self.weight, alpha, acc)
-
-    def _splat(self, splats) -> tuple[np.ndarray, np.ndarray]:
         if self.torch:
-            self.t_acc.zero_()
-            for disp, valid, alpha in splats:
-                if alpha > 0:
-                    splat_accumulate(self.t_image, disp, valid, self.t_weight, alpha, self.t_acc)
-            acc = self.t_acc.cpu().numpy()
-            return acc, np.zeros_like(acc)
-        jobs = [self.pool.submit(self._splat_numba, i, *s) for i, s in enumerate(splats)]
-        for job in jobs:
-            job.result()
-        return self.accs[0], self.accs[1]
+            t_acc = self.t_accs[index]
+            t_acc.zero_()
+            splat_accumulate(self.t_image, disp, valid, self.t_weight, 1.0, t_acc)
+            acc[...] = t_acc.cpu().numpy()
+        else:
+            acc.fill(0.0)
+            splat_accumulate(self.image, disp, valid, self.weight, 1.0, acc)
+        cv2.GaussianBlur(acc, (0, 0), COVERAGE_SIGMA, dst=self.blurs[index],
+                         borderType=cv2.BORDER_REFLECT)
 
-    def render(self, splats, frame: np.ndarray) -> None:
-        """Write the blend of two ``(disp, valid, alpha)`` splats into ``frame`` (h×w×3)."""
-        acc_a, acc_b = self._splat(splats)
+    def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
+        """Write frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
+
+        ``forward``/``backward``: ``(disp, valid)`` of F₀→ₜ and F₀→₋₍N−t₎.
+        """
+        if self.torch:
+            self._splat_one(0, *forward)
+            self._splat_one(1, *backward)
+        else:
+            jobs = [self.pool.submit(self._splat_one, i, *s)
+                    for i, s in enumerate((forward, backward))]
+            for job in jobs:
+                job.result()
         n_holes = normalize_and_compose(
-            acc_a, acc_b, self.image, self.alpha, frame, self.out, self.holes, 1e-6
+            self.accs[0], self.accs[1], self.blurs[0], self.blurs[1], 1.0 - alpha_b, alpha_b,
+            self.image, self.alpha, frame, self.out, self.holes,
         )
         if n_holes:
             self._fill(frame)
@@ -244,9 +253,7 @@ def iter_frames(
                 renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n
             )
             for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
-                renderer.render(
-                    [(fwd_disp, fwd_valid, 1.0 - t / n), (bwd_disp, bwd_valid, t / n)], region
-                )
+                renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, region)
                 frame = base.copy()
                 frame[rows, cols] = region
                 yield frame

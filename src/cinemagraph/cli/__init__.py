@@ -17,6 +17,7 @@ from ..errors import CinemagraphError
 from .animate import animate_command
 from .demo import demo_command
 from .group import cli
+from .motion import motion_command
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -63,5 +64,6 @@ def _console_main() -> None:
 
 cli.add_command(animate_command)
 cli.add_command(demo_command)
+cli.add_command(motion_command)
 
 __all__ = ["cli", "main"]

@@ -1,4 +1,4 @@
-"""``cinemagraph animate``: a still image + mask + motion → a looping video."""
+"""``cinemagraph animate``: a still image + what may move + how → a looping video."""
 
 from __future__ import annotations
 
@@ -7,32 +7,65 @@ from pathlib import Path
 import click
 
 from ..api import animate_image
+from ..io.images import load_image
+from ..io.video import check_outputs
+from ..motion import MotionSettings
+from ..motion.hints import parse_hint
 from .options import loop_options, report, settings_from
+from .regions import load_regions
 
 
 @click.command("animate")
 @click.argument("image", type=click.Path(path_type=Path))
-@click.option("--mask", "mask", type=click.Path(path_type=Path), required=True,
-              help="PNG whose bright pixels may move (same size or aspect ratio as IMAGE).")
+@click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
+              help="PNG whose bright pixels may move (same size or aspect ratio as IMAGE); "
+                   "repeat for several fluids: the i-th mask takes the i-th fluid of the "
+                   "prompt, or the one NAME says (--mask clouds=sky.png).")
+@click.option("--labels", type=click.Path(path_type=Path), default=None,
+              help="PNG with one grey level per fluid region (0 = still).")
 @click.option("--motion", "field", type=click.Path(path_type=Path), default=None,
               help="Motion field .npy: float H×W×2, pixels per frame (dx right, dy down).")
+@click.option("--prompt", default=None,
+              help='What moves and how, e.g. "waterfall" or "clouds drifting right over a '
+                   'calm lake": the motion follows the words and each region\'s shape.')
+@click.option("--hint", "hints", multiple=True, metavar="X,Y,DX,DY",
+              help="Arrow: at pixel (X, Y) move by (DX, DY) px/frame (y down); repeat for "
+                   "more. Hints win over words.")
 @click.option("--direction", type=float, default=None,
               help="Direction in degrees counter-clockwise on screen: 0 right, 90 up, "
-                   "180 left, 270 down.")
-@click.option("--speed", type=float, default=None, help="Speed in pixels per frame.")
+                   "180 left, 270 down (overrides the prompt's words).")
+@click.option("--speed", type=float, default=None,
+              help="Speed in pixels per frame (overrides the prompt's words).")
+@click.option("--turbulence", type=float, default=1.0, show_default=True,
+              help="Multiply the turbulence of prompt-driven motion (0 = smooth flow).")
 @loop_options
-def animate_command(image: Path, mask: Path, field: Path | None, direction: float | None,
-                    speed: float | None, **kwargs) -> None:
-    """Animate IMAGE: the masked part moves with the given motion, the rest stays still.
+def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
+                    field: Path | None, prompt: str | None, hints: tuple[str, ...],
+                    direction: float | None, speed: float | None, turbulence: float,
+                    **kwargs) -> None:
+    """Animate IMAGE: the masked parts move, everything else stays exactly still.
 
     \b
+    Motion is one of: --prompt (words, shaped by each mask), --direction with --speed
+    (the same everywhere), or --motion (a field you made).
+    \b
     Examples:
-      cinemagraph animate falls.jpg --mask water.png --direction 270 --speed 2 -o falls.mp4
-      cinemagraph animate sky.png --mask clouds.png --motion field.npy -o a.gif -o a.webm
+      cinemagraph animate falls.jpg --mask water.png --prompt waterfall -o falls.mp4
+      cinemagraph animate lake.jpg --mask sky.png --mask lake.png \\
+          --prompt "clouds drifting left over a calm lake" -o lake.gif
+      cinemagraph animate sky.png --mask clouds.png --direction 0 --speed 0.5 -o sky.webm
+      cinemagraph animate sky.png --mask clouds.png --motion field.npy -o a.gif -o frames/
     """
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or [f"{image.stem}-cinemagraph.mp4"]
     settings = settings_from(kwargs)
-    frames = animate_image(image, mask, field, direction=direction, speed=speed,
-                           settings=settings, outputs=outputs, progress=not quiet)
+    motion_settings = MotionSettings(seed=settings.seed, turbulence_scale=turbulence)
+    arrows = [parse_hint(text) for text in hints]
+    check_outputs(outputs)
+    still = load_image(image)
+    regions = load_regions(masks, labels, still.shape[:2])
+    frames = animate_image(still, regions, field, prompt=prompt, hints=arrows,
+                           direction=direction, speed=speed, settings=settings,
+                           motion_settings=motion_settings, outputs=outputs,
+                           progress=not quiet)
     report(outputs, frames, quiet)

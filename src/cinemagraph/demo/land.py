@@ -26,10 +26,10 @@ from .paint import (
 
 #: Rows (fractions of the height) each layer's window spans. Every layer covers its
 #: window fully below its top edge, down to where the next nearer layer surely covers it.
-MOUNTAINS_V = (0.12, 0.5)
-FOREST_HILLS_V = (0.30, 0.5)
-CLIFF_V = (0.30, 0.77)
-BANKS_V = (0.30, 1.0)
+MOUNTAINS_V = (0.08, 0.42)
+FOREST_HILLS_V = (0.24, 0.42)
+CLIFF_V = (0.24, 0.8)
+BANKS_V = (0.28, 1.0)
 FOREGROUND_V = (0.78, 1.0)
 #: Highest peak of a mountain range, in units of the range's typical height.
 MAX_RISE = 2.0
@@ -41,8 +41,8 @@ def paint_mountains(canvas: Canvas, rng: np.random.Generator) -> None:
     w, full_h = view.width, view.full_height
     v = view.v
     for base, height, haze, tint in (
-        (0.355, 0.075, 0.50, (0.42, 0.42, 0.62)),
-        (0.395, 0.055, 0.30, (0.26, 0.33, 0.44)),
+        (0.295, 0.065, 0.50, (0.42, 0.42, 0.62)),
+        (0.325, 0.045, 0.30, (0.26, 0.33, 0.44)),
     ):
         peaks = np.abs(fractal_profile(rng, w, 1.6, persistence=0.45))
         rise = 0.5 * fractal_profile(rng, w, 3.0, persistence=0.55) + peaks - 0.3
@@ -66,7 +66,7 @@ def paint_forest_hills(canvas: Canvas, rng: np.random.Generator) -> None:
     """A wooded ridge in the middle distance, its canopy a bumpy fractal."""
     view = canvas.window(*FOREST_HILLS_V)
     w = view.width
-    ridge = 0.40 + 0.02 * fractal_profile(rng, w, 2.5)
+    ridge = 0.315 + 0.015 * fractal_profile(rng, w, 2.5)
     ridge = ridge - 0.005 * np.abs(fractal_profile(rng, w, 90.0))
     below = view.v - ridge[None, :]
     canopy = fractal_noise(rng, view.shape, noise_cells(view, 90.0, aspect=0.8), ridged=True)
@@ -97,8 +97,10 @@ def paint_cliff(canvas: Canvas, rng: np.random.Generator) -> None:
     scale = view.full_width / 512
     rim = cliff_rim(view, rng)
     # Bushes along the rim break its line.
-    bushes = 0.012 * smoothstep(0.0, 1.2, fractal_profile(rng, w, 25.0)) * (
-        1.0 - np.exp(-(((u[0] - FALL_CENTRE_U) / 0.07) ** 2))
+    bushes = (
+        0.012
+        * smoothstep(0.0, 1.2, fractal_profile(rng, w, 25.0))
+        * (1.0 - np.exp(-(((u[0] - FALL_CENTRE_U) / 0.07) ** 2)))
     )
     below_rim = (v - rim[None, :]) * full_h  # pixels
     alpha = edge_alpha((v - (rim - bushes)[None, :]) * full_h)
@@ -116,14 +118,22 @@ def paint_cliff(canvas: Canvas, rng: np.random.Generator) -> None:
     # Mineral stains run down the face.
     stains = fractal_noise(rng, view.shape, noise_cells(view, 12.0, aspect=0.15), octaves=4)
     colour = shade(colour, 0.92 + 0.1 * np.clip(stains, -2.0, 2.0))
-    # Wet rock beside the falls and near the water is darker.
+    # Wet rock beside the falls and near the water is darker; the gorge's depths are cool.
     near_fall = np.exp(-(((u - FALL_CENTRE_U) / 0.10) ** 2))
     wet = 0.45 * near_fall + 0.35 * smoothstep(POOL_TOP_V - 0.14, POOL_TOP_V, v)
     colour = shade(colour, 1.0 - wet)
+    depth = smoothstep(FALL_TOP_V, POOL_TOP_V, v)
+    colour = mix(colour, shade(colour, 0.8) * rgb((0.85, 0.95, 1.15)), depth)
     moss_noise = fractal_noise(rng, view.shape, noise_cells(view, 18.0, aspect=2.5))
-    moss = smoothstep(0.9, 1.8, moss_noise + 0.5 * strata + 0.9 * smoothstep(0.6, 0.72, v))
+    moss = smoothstep(
+        0.9, 1.8, moss_noise + 0.5 * strata + 0.9 * smoothstep(POOL_TOP_V - 0.12, POOL_TOP_V, v)
+    )
     moss_colour = shade(rgb((0.22, 0.30, 0.13)), 0.45 + 0.8 * lit)
     colour = mix(colour, moss_colour, 0.6 * moss)
+    # Ferns and grass on the ledges of the strata.
+    ledges = fractal_noise(rng, view.shape, noise_cells(view, 14.0, aspect=10.0))
+    ledge = smoothstep(1.2, 1.8, ledges + 0.35 * grain) * smoothstep(0.2, 0.6, lit)
+    colour = mix(colour, shade(rgb((0.30, 0.40, 0.16)), 0.6 + 0.6 * lit), 0.8 * ledge)
     # Grass and bushes on the rim, sunlit from the left.
     fringe = np.maximum(0.5, 0.008 * full_h * (1.0 + 0.6 * np.clip(grain, -1.0, 2.0)))
     grass = np.clip(1.0 - below_rim / fringe, 0.0, 1.0)
@@ -141,7 +151,7 @@ def bank_ridge(canvas: Canvas, rng: np.random.Generator, side: int) -> np.ndarra
     u = canvas.u[0]
     reach = u if side < 0 else 1.0 - u  # distance in from the picture's edge
     width = 0.28 if side < 0 else 0.23
-    ridge = 0.50 + 0.5 * smoothstep(0.1 * width, width + 0.04, reach)
+    ridge = 0.36 + 0.64 * smoothstep(0.1 * width, width + 0.04, reach)
     return (ridge + 0.015 * fractal_profile(rng, canvas.width, 2.0)).astype(np.float32)
 
 
@@ -186,8 +196,9 @@ def paint_banks(canvas: Canvas, rng: np.random.Generator) -> None:
     for side, u_span in ((-1, (0.0, 0.45)), (1, (0.55, 1.0))):
         view = canvas.window(*BANKS_V, *u_span)
         floor = fractal_noise(rng, view.shape, noise_cells(view, 30.0), octaves=4)
-        floor_colour = mix(rgb((0.04, 0.07, 0.05)), rgb((0.16, 0.22, 0.12)),
-                           smoothstep(-1.5, 2.0, floor))
+        floor_colour = mix(
+            rgb((0.04, 0.07, 0.05)), rgb((0.16, 0.22, 0.12)), smoothstep(-1.5, 2.0, floor)
+        )
         ridge = bank_ridge(view, rng, side)
         view.paint(floor_colour, edge_alpha((view.v - ridge[None, :]) * view.full_height))
         for x, foot, tall, nearness in _fir_positions(view, rng, ridge, side):
@@ -210,7 +221,7 @@ def _fir_positions(
     xs = us * full_w - canvas.left
     cols = np.clip(xs.astype(int), 0, canvas.width - 1)
     feet_v = ridge[cols] + 0.01 + rng.random(count) ** 1.5 * (1.0 - ridge[cols])
-    nearness = np.clip((feet_v - 0.45) / 0.5, 0.0, 1.0)
+    nearness = np.clip((feet_v - 0.4) / 0.55, 0.0, 1.0)
     talls = (0.10 + 0.22 * nearness) * full_h * rng.uniform(0.75, 1.25, count)
     feet = feet_v * full_h - canvas.top
     order = np.argsort(feet, kind="stable")
@@ -250,8 +261,12 @@ def paint_boulder(
 def paint_shore_rocks(canvas: Canvas, rng: np.random.Generator) -> None:
     """A few boulders where the banks meet the pool, each with its dark reflection."""
     full_h, full_w = canvas.full_height, canvas.full_width
-    for cu, cv, size in ((0.335, 0.775, 0.03), (0.31, 0.85, 0.035), (0.715, 0.77, 0.025),
-                         (0.75, 0.84, 0.04)):
+    for cu, cv, size in (
+        (0.335, 0.795, 0.03),
+        (0.31, 0.87, 0.035),
+        (0.715, 0.79, 0.025),
+        (0.75, 0.86, 0.04),
+    ):
         cu, cv = cu + rng.uniform(-0.01, 0.01), cv + rng.uniform(-0.01, 0.01)
         radius = size * full_w * rng.uniform(0.85, 1.15)
         reach_u, reach_v = 1.5 * radius / full_w, 1.5 * radius / full_h
@@ -293,8 +308,9 @@ def _paint_grass_row(
     # Random heights joined by straight lines: a row of pointed blades.
     tips = rng.random((1, blade_count), dtype=np.float32)
     blades = cv2.resize(tips, (w, 1), interpolation=cv2.INTER_LINEAR)[0]
-    shades = cv2.resize(rng.random((1, blade_count), dtype=np.float32), (w, 1),
-                        interpolation=cv2.INTER_NEAREST)[0]
+    shades = cv2.resize(
+        rng.random((1, blade_count), dtype=np.float32), (w, 1), interpolation=cv2.INTER_NEAREST
+    )[0]
     tufts = smoothstep(-0.8, 1.2, fractal_profile(rng, w, 14.0 * w / canvas.full_width))
     top = base - height * (0.25 + 0.75 * tufts) * blades**1.5
     below = v - top[None, :]

@@ -12,11 +12,11 @@ import numpy as np
 from .canvas import Canvas
 
 # Layout.
-HORIZON_V = 0.42  # where the sky would meet the ground (hidden behind the mountains)
-SUN_UV = (0.20, 0.34)
+HORIZON_V = 0.36  # where the sky would meet the ground (hidden behind the mountains)
+SUN_UV = (0.20, 0.29)
 FALL_CENTRE_U = 0.53
-FALL_TOP_V = 0.42
-POOL_TOP_V = 0.72
+FALL_TOP_V = 0.32
+POOL_TOP_V = 0.755
 FALL_WIDTH_TOP = 0.10  # of the image width
 FALL_WIDTH_BOTTOM = 0.13
 
@@ -69,7 +69,9 @@ def noise_cells(canvas: Canvas, across: float, aspect: float = 1.0) -> tuple[flo
     return (per_pixel * canvas.height * aspect, per_pixel * canvas.width)
 
 
-def lambert(height_field: np.ndarray, relief: float, light=LIGHT) -> np.ndarray:
+def lambert(
+    height_field: np.ndarray, relief: float, light: tuple[float, float, float] = LIGHT
+) -> np.ndarray:
     """Diffuse shading of a height field (float32 ``H×W``, arbitrary height units).
 
     ``relief`` scales the slopes (height units per pixel → surface tilt); ``light`` points

@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..animate import AnimateSettings, animate
-from ..motion import uniform_field
+from ..motion import MotionSettings, scene_motion_field
 from .scene import DemoScene, build_scene
 
 
-def demo_motion(scene: DemoScene) -> np.ndarray:
-    """The scene's motion field: float32 ``H×W×2`` px/frame, each region its own motion."""
-    h, w = scene.image.shape[:2]
-    field = np.zeros((h, w, 2), dtype=np.float32)
-    for region in scene.regions:
-        field += uniform_field(region.mask, region.direction_deg, region.speed)
-    return field
+def demo_motion(scene: DemoScene, seed: int = 0) -> np.ndarray:
+    """The scene's motion field: float32 ``H×W×2`` px/frame.
+
+    Each region's motion comes from its words ("clouds drifting right", "waterfall", …)
+    shaped by the region, as for a user's photo.
+    """
+    regions = [(region.prompt, region.mask) for region in scene.regions]
+    return scene_motion_field(scene.image, regions, settings=MotionSettings(seed=seed))
 
 
 def render_demo(
@@ -28,4 +29,5 @@ def render_demo(
     """Paint the demo scene and animate it; returns uint8 ``N×H×W×3`` frames."""
     settings = settings or AnimateSettings()
     scene = build_scene(width, height, seed=settings.seed)
-    return animate(scene.image, scene.mask, demo_motion(scene), settings, progress=progress)
+    field = demo_motion(scene, seed=settings.seed)
+    return animate(scene.image, scene.mask, field, settings, progress=progress)

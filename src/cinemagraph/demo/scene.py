@@ -9,6 +9,7 @@ from one seeded generator.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,14 +21,22 @@ from .paint import mix, rgb
 
 #: Smallest width or height accepted by :func:`build_scene`, in pixels.
 MIN_SIZE = 64
-#: Width at which the regions' default speeds below are stated.
-REFERENCE_WIDTH = 512
-CLOUD_SPEED = 0.5  # px/frame at the reference width, to the right
-FALL_SPEED = 2.75  # px/frame at the reference width, downward
-POOL_SPEED = 0.3  # px/frame at the reference width, toward the viewer (down)
+#: Size (width, height) at which the regions' default speeds below are stated.
+REFERENCE_SIZE = (512, 384)
+#: Each region's name, prompt, default direction (degrees CCW on screen) and default
+#: speed (px/frame at the reference size). The falls' speed is such that a loop of
+#: :data:`LOOP_FRAMES` frames moves the water less than the falls' height: the still
+#: lip above and the still plunge line below give nothing to fill a longer gap with.
+REGION_MOTIONS = (
+    (sky.REGION, "clouds drifting right", 0.0, 0.5),
+    (water.WATERFALL, "waterfall", 270.0, 2.4),
+    (water.POOL, "lake rippling gently", 270.0, 0.3),
+)
+#: Loop length (frames) the default speeds are chosen for.
+LOOP_FRAMES = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DemoRegion:
     """One fluid region of the demo scene and its default motion.
 
@@ -43,7 +52,7 @@ class DemoRegion:
     speed: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DemoScene:
     """The demo picture (float32 ``H×W×3`` in [0, 1]) and its fluid regions."""
 
@@ -68,7 +77,7 @@ def build_scene(width: int = 512, height: int = 384, seed: int = 0) -> DemoScene
 
     Returns the image and three regions: ``clouds`` (the sky, drifting right),
     ``waterfall`` (falling) and ``pool`` (rippling toward the viewer), with default speeds
-    scaled to the width. Sizes below 64 pixels raise :class:`CinemagraphError`.
+    scaled to the picture's size. Sizes below 64 pixels raise :class:`CinemagraphError`.
     """
     if int(width) != width or int(height) != height:
         raise CinemagraphError(f"demo size must be whole pixels, got {width}×{height}")
@@ -85,28 +94,37 @@ def build_scene(width: int = 512, height: int = 384, seed: int = 0) -> DemoScene
     land.paint_cliff(canvas, rng)
     water.paint_waterfall(canvas, rng)
     water.paint_pool(canvas, rng)
+    water.paint_plunge_line(canvas, rng)
     water.paint_mist(canvas, rng)
     land.paint_shore_rocks(canvas, rng)
     land.paint_banks(canvas, rng)
     land.paint_foreground(canvas, rng)
     image = _grade(canvas)
 
-    scale = width / REFERENCE_WIDTH
-    regions = (
+    regions = tuple(
         DemoRegion(
-            sky.REGION, canvas.mask(sky.REGION), "clouds drifting right", 0.0,
-            CLOUD_SPEED * scale,
-        ),
-        DemoRegion(
-            water.WATERFALL, canvas.mask(water.WATERFALL), "waterfall", 270.0,
-            FALL_SPEED * scale,
-        ),
-        DemoRegion(
-            water.POOL, canvas.mask(water.POOL), "lake rippling gently", 270.0,
-            POOL_SPEED * scale,
-        ),
+            name,
+            canvas.mask(name),
+            prompt,
+            direction_deg,
+            speed * _speed_scale(direction_deg, width, height),
+        )
+        for name, prompt, direction_deg, speed in REGION_MOTIONS
     )
     return DemoScene(image=image, regions=regions)
+
+
+def _speed_scale(direction_deg: float, width: int, height: int) -> float:
+    """How much a speed stated at :data:`REFERENCE_SIZE` grows at ``width``×``height``.
+
+    Motion scales with the picture's extent along it: sideways with the width, up and
+    down with the height, so that every region crosses the same share of itself per loop.
+    """
+    theta = math.radians(direction_deg)
+    return (
+        abs(math.cos(theta)) * width / REFERENCE_SIZE[0]
+        + abs(math.sin(theta)) * height / REFERENCE_SIZE[1]
+    )
 
 
 def _grade(canvas: Canvas) -> np.ndarray:

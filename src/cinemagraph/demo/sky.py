@@ -24,10 +24,10 @@ from .paint import (
 #: Region name of the sky (clouds and the air around them drift together).
 REGION = "clouds"
 #: Lowest the sky can show between the mountains, as a fraction of the height.
-SKY_BOTTOM_V = 0.5
+SKY_BOTTOM_V = 0.42
 #: Share of the sky above :data:`OPEN_SKY_V` (the part clear of the mountains) under cloud.
 CLOUD_SHARE = 0.6
-OPEN_SKY_V = 0.28
+OPEN_SKY_V = 0.23
 
 
 def paint_sky(canvas: Canvas, rng: np.random.Generator) -> None:

@@ -27,7 +27,12 @@ from .paint import (
 WATERFALL = "waterfall"
 POOL = "pool"
 #: Height of the still, glassy lip at the top of the falls (fraction of the height).
-LIP_HEIGHT = 0.022
+LIP_HEIGHT = 0.018
+#: Still band of foam where the falls meet the pool, above and below the waterline
+#: (fractions of the height, at least :data:`PLUNGE_MIN_PX` pixels each). It keeps the two
+#: regions apart, so that tracing the pool's motion back never climbs up the falls.
+PLUNGE_ABOVE, PLUNGE_BELOW = 0.006, 0.009
+PLUNGE_MIN_PX = 1.5
 
 
 def fall_edges(canvas: Canvas, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -48,8 +53,9 @@ def fall_edges(canvas: Canvas, rng: np.random.Generator) -> tuple[np.ndarray, np
 
 def paint_waterfall(canvas: Canvas, rng: np.random.Generator) -> None:
     """The falls: white water in long streaks and foam clumps below a glassy lip."""
-    view = canvas.window(FALL_TOP_V - 0.01, POOL_TOP_V + 0.03,
-                         FALL_CENTRE_U - 0.1, FALL_CENTRE_U + 0.1)
+    view = canvas.window(
+        FALL_TOP_V - 0.01, POOL_TOP_V + 0.03, FALL_CENTRE_U - 0.1, FALL_CENTRE_U + 0.1
+    )
     full_h, full_w = view.full_height, view.full_width
     u, v = view.u, view.v
     left, right = fall_edges(view, rng)
@@ -131,10 +137,48 @@ def paint_pool(canvas: Canvas, rng: np.random.Generator) -> None:
     view.paint(np.clip(colour, 0.0, 1.0), alpha, region=POOL)
 
 
+def paint_plunge_line(canvas: Canvas, rng: np.random.Generator) -> None:
+    """The still, billowing white water where the falls plunge into the pool.
+
+    Its core band covers the join of the ``waterfall`` and ``pool`` regions across the
+    whole width of the falls, so the two regions never touch; splashes rise above it.
+    """
+    full_h, full_w = canvas.full_height, canvas.full_width
+    above = max(PLUNGE_ABOVE, PLUNGE_MIN_PX / full_h)
+    below = max(PLUNGE_BELOW, PLUNGE_MIN_PX / full_h)
+    splash = 0.02  # tallest splash above the core band, fraction of the height
+    centre = FALL_CENTRE_U + 0.005 * np.sin(2.5)  # where fall_edges puts the foot
+    half = 0.5 * FALL_WIDTH_BOTTOM + 0.012 + 3.0 / full_w  # beyond the ragged edges
+    view = canvas.window(
+        POOL_TOP_V - above - splash - 0.01,
+        POOL_TOP_V + below + 0.01,
+        centre - half - 0.03,
+        centre + half + 0.03,
+    )
+    u, v = view.u, view.v
+    across = np.clip(np.abs(u[0] - centre) / half, 0.0, 1.5)
+    billows = smoothstep(-1.0, 1.5, fractal_profile(rng, view.width, 40.0 * view.width / full_w))
+    top = POOL_TOP_V - above - splash * billows * np.clip(1.0 - across**2, 0.0, 1.0)
+    # Round ends that reach a little past the falls on either side.
+    reach = half + 0.02 * (1.0 - smoothstep(0.0, 1.0, (v - (POOL_TOP_V - above)) / splash))
+    alpha = edge_alpha((v - top[None, :]) * full_h, 1.5)
+    trail = 0.008 * smoothstep(
+        -0.5, 1.5, fractal_profile(rng, view.width, 60.0 * view.width / full_w)
+    )
+    bottom = POOL_TOP_V + below + trail * np.clip(1.0 - across, 0.0, 1.0)
+    alpha = alpha * edge_alpha((bottom[None, :] - v) * full_h, 1.5)
+    alpha = alpha * edge_alpha((reach - np.abs(u - centre)) * full_w, 2.0)
+    churn = fractal_noise(rng, view.shape, noise_cells(view, 120.0, aspect=1.5), 0.6)
+    height = np.clip((bottom[None, :] - v) / (above + below + splash), 0.0, 1.0)
+    light = 0.78 + 0.1 * np.clip(churn, -1.5, 1.5) + 0.12 * height - 0.08 * across[None, :]
+    view.paint(shade(rgb((0.93, 0.95, 0.96)), light), alpha)
+
+
 def paint_mist(canvas: Canvas, rng: np.random.Generator) -> None:
     """A veil of spray over the foot of the falls; it hides nothing from the regions."""
-    view = canvas.window(POOL_TOP_V - 0.2, POOL_TOP_V + 0.2,
-                         FALL_CENTRE_U - 0.45, FALL_CENTRE_U + 0.45)
+    view = canvas.window(
+        POOL_TOP_V - 0.2, POOL_TOP_V + 0.2, FALL_CENTRE_U - 0.45, FALL_CENTRE_U + 0.45
+    )
     dx = (view.u - FALL_CENTRE_U) / 0.16
     dy = (view.v - POOL_TOP_V) / 0.07
     puff = fractal_noise(rng, view.shape, noise_cells(view, 10.0), octaves=4)

@@ -1,0 +1,272 @@
+"""Potential flow: motion that follows the shape of its region.
+
+For a main direction d, each connected part of the region carries the flow of an ideal
+fluid: the velocity is v = −∇φ where φ solves Laplace's equation Δφ = 0 on the part, with
+
+* φ given on the inflow and outflow boundaries (Dirichlet), and
+* no flux through the rest of its boundary (Neumann): the fluid slides along its banks.
+
+For a fluid confined to a channel (a river) each way in or out is a cross-section of equal
+potential: φ = 1 on the inflow, 0 on the outflow. For a region that is a window onto a
+larger body of fluid (sky, sea, smoke) φ = −d·x there, the potential of a uniform stream:
+where nothing is in the way the flow is exactly uniform along d.
+
+Inflow is where the part enters the frame from upstream (its cells on an image edge whose
+outward normal n has n·d < −τ); outflow, likewise, where it leaves the frame downstream
+(n·d > τ). A part that does not enter (or leave) the frame takes in (gives out) fluid
+through the banks that face upstream (downstream) near its upstream (downstream) end — the
+lip of a waterfall, the far shore of a lake. So a river bends with its banks and a
+waterfall speeds up where its chute narrows. Each part's velocity is scaled to a mean
+speed of 1 and capped at :data:`MAX_SPEED_RATIO`. Parts too small or too flat along d to
+carry a flow (a single cell, a line across d) move uniformly along d.
+
+Directions here are unit vectors (dx, dy) in image coordinates: x right, y down.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from .grid import SolverGrid
+from .laplace import solve_laplace
+
+#: |n·d| beyond which a boundary counts as facing upstream or downstream.
+FACING = 0.3
+#: Banks take in (give out) fluid only within this fraction of the part's length from its
+#: upstream (downstream) end.
+END_FRACTION = 0.3
+#: When no boundary faces the right way, the boundary cells within this fraction of the
+#: length from each end are the inflow and outflow.
+EXTREME_FRACTION = 0.05
+#: Local speed is capped at this multiple of the part's mean speed (tames corner spikes).
+MAX_SPEED_RATIO = 3.0
+#: A channel's axis within this many degrees of horizontal points right, else down.
+LEVEL_DEG = 15.0
+#: A word direction within this many degrees of a channel's axis flows along the axis.
+ALONG_AXIS_DEG = 60.0
+
+
+def unit_vector(direction_deg: float) -> np.ndarray:
+    """The unit (dx, dy) in image coordinates (y down) of a screen direction in degrees."""
+    theta = math.radians(direction_deg)
+    return np.array([math.cos(theta), -math.sin(theta)])
+
+
+def _per_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    return np.bincount(labels, weights=values, minlength=count + 1)
+
+
+def _orient(axes: np.ndarray) -> np.ndarray:
+    """Flip axes (K×2) to point down the screen, or right when within LEVEL_DEG of level."""
+    norm = np.linalg.norm(axes, axis=1, keepdims=True)
+    axes = np.where(norm > 1e-9, axes / np.maximum(norm, 1e-12), np.array([0.0, 1.0]))
+    level = np.abs(axes[:, 1]) < math.sin(math.radians(LEVEL_DEG))
+    sign = np.where(level, np.sign(axes[:, 0]), np.sign(axes[:, 1]))
+    return axes * np.where(sign == 0, 1.0, sign)[:, None]
+
+
+def channel_axes(grid: SolverGrid) -> np.ndarray:
+    """Per part, the unit direction (dx, dy) in which a channel runs: ``(count+1)×2``.
+
+    Between the two image edges it touches whose openings lie farthest apart; from its
+    centroid towards the opening when it touches one edge; along its long axis (principal
+    component) when it touches none; straight down for a round blob. Oriented down the
+    screen, or right for level channels. Row 0 (outside the region) is unused.
+    """
+    labels, count = grid.labels, grid.count
+    h, w = grid.grid_shape
+    ys, xs = np.nonzero(grid.cells)
+    lab = labels[ys, xs]
+    n = _per_label(np.ones_like(xs, dtype=np.float64), lab, count)
+    safe_n = np.maximum(n, 1.0)
+    cx, cy = _per_label(xs, lab, count) / safe_n, _per_label(ys, lab, count) / safe_n
+
+    edges = (xs == 0, xs == w - 1, ys == 0, ys == h - 1)
+    touched, centroids = [], []
+    for on_edge in edges:
+        k = _per_label(on_edge.astype(np.float64), lab, count)
+        touched.append(k > 0)
+        centroids.append(np.stack([_per_label(xs * on_edge, lab, count),
+                                   _per_label(ys * on_edge, lab, count)], 1)
+                         / np.maximum(k, 1.0)[:, None])
+    touched_count = np.sum(touched, axis=0)
+
+    best_axis = np.zeros((count + 1, 2))
+    best_len = np.zeros(count + 1)
+    for i in range(4):
+        for j in range(i + 1, 4):
+            axis = centroids[j] - centroids[i]
+            length = np.linalg.norm(axis, axis=1)
+            better = touched[i] & touched[j] & (length > best_len)
+            best_axis[better], best_len[better] = axis[better], length[better]
+
+    one_edge = np.zeros((count + 1, 2))
+    for i in range(4):
+        only = touched[i] & (touched_count == 1)
+        one_edge[only] = centroids[i][only] - np.stack([cx, cy], 1)[only]
+
+    dx, dy = xs - cx[lab], ys - cy[lab]
+    sxx = _per_label(dx * dx, lab, count) / safe_n
+    syy = _per_label(dy * dy, lab, count) / safe_n
+    sxy = _per_label(dx * dy, lab, count) / safe_n
+    theta = 0.5 * np.arctan2(2.0 * sxy, sxx - syy)
+    spread = np.hypot(sxx - syy, 2.0 * sxy) / np.maximum(sxx + syy, 1e-12)
+    principal = np.stack([np.cos(theta), np.sin(theta)], 1)
+    principal[spread < 0.1] = (0.0, 1.0)
+
+    axes = np.where((best_len > 0.5)[:, None], best_axis,
+                    np.where((np.linalg.norm(one_edge, axis=1) > 0.5)[:, None], one_edge,
+                             principal))
+    return _orient(axes)
+
+
+def part_directions(grid: SolverGrid, direction_deg: float | None,
+                    along_channel: bool) -> np.ndarray:
+    """The main direction of each part, ``(count+1)×2`` unit (dx, dy).
+
+    Without a channel, every part moves along ``direction_deg``. Along a channel, each part
+    follows its axis (:func:`channel_axes`); a given direction then only chooses which way
+    along the axis, unless it is more than ALONG_AXIS_DEG off the axis, when it wins.
+    """
+    count = grid.count
+    if not along_channel:
+        return np.tile(unit_vector(270.0 if direction_deg is None else direction_deg),
+                       (count + 1, 1))
+    axes = channel_axes(grid)
+    if direction_deg is None:
+        return axes
+    wanted = unit_vector(direction_deg)
+    cos = axes @ wanted
+    along = np.abs(cos) >= math.cos(math.radians(ALONG_AXIS_DEG))
+    return np.where(along[:, None], axes * np.where(cos < 0, -1.0, 1.0)[:, None], wanted)
+
+
+def _boundary_normals(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wall cells (next to a static cell), and outward normals (h×w×2) of walls and edges."""
+    h, w = cells.shape
+    padded = np.pad(cells, 1, constant_values=True)  # beyond the frame is not a wall
+    offsets = ((0, 1), (0, -1), (1, 0), (-1, 0))
+    towards_static = np.zeros((h, w, 2))
+    wall = np.zeros((h, w), dtype=bool)
+    for dx, dy in offsets:
+        static = ~padded[1 + dy:h + 1 + dy, 1 + dx:w + 1 + dx]
+        wall |= static
+        towards_static += static[..., None] * np.array([dx, dy], dtype=np.float64)
+    wall &= cells
+
+    smooth = cv2.GaussianBlur(cells.astype(np.float32), (0, 0), 1.0,
+                              borderType=cv2.BORDER_REPLICATE).astype(np.float64)
+    grad_y, grad_x = np.gradient(smooth) if min(h, w) > 1 else (np.zeros((h, w)),) * 2
+    wall_normal = -np.stack([grad_x, grad_y], axis=-1)
+    weak = np.linalg.norm(wall_normal, axis=-1) < 1e-6
+    wall_normal[weak] = towards_static[weak]
+
+    cols, rows = np.meshgrid(np.arange(w), np.arange(h))
+    edge_normal = np.stack([(cols == w - 1).astype(float) - (cols == 0),
+                            (rows == h - 1).astype(float) - (rows == 0)], axis=-1)
+    for normal in (wall_normal, edge_normal):
+        length = np.linalg.norm(normal, axis=-1, keepdims=True)
+        np.divide(normal, length, out=normal, where=length > 1e-12)
+    return wall, wall_normal, edge_normal
+
+
+def _region_gradient(phi: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """∇φ (h×w×2: d/dx, d/dy) from neighbours inside the region only (one-sided at walls)."""
+    grad = np.zeros((*phi.shape, 2))
+    for axis in (1, 0):
+        ahead = np.zeros_like(cells)
+        behind = np.zeros_like(cells)
+        phi_ahead = np.zeros_like(phi)
+        phi_behind = np.zeros_like(phi)
+        if axis == 1:
+            ahead[:, :-1], phi_ahead[:, :-1] = cells[:, 1:], phi[:, 1:]
+            behind[:, 1:], phi_behind[:, 1:] = cells[:, :-1], phi[:, :-1]
+        else:
+            ahead[:-1, :], phi_ahead[:-1, :] = cells[1:, :], phi[1:, :]
+            behind[1:, :], phi_behind[1:, :] = cells[:-1, :], phi[:-1, :]
+        both = ahead & behind
+        g = np.where(both, 0.5 * (phi_ahead - phi_behind),
+                     np.where(ahead, phi_ahead - phi,
+                              np.where(behind, phi - phi_behind, 0.0)))
+        grad[..., 0 if axis == 1 else 1] = g
+    return grad
+
+
+def potential_flow(grid: SolverGrid, directions: np.ndarray,
+                   channel: bool = False) -> np.ndarray:
+    """Unit-mean-speed potential flow on the grid's region.
+
+    ``directions``: float ``(count+1)×2``, each part's main direction as a unit (dx, dy) in
+    image coordinates. ``channel``: the fluid is confined to a channel, so each way in and
+    out is an equipotential cross-section; otherwise the region is a window onto a larger
+    body of fluid (the uniform-stream condition). Returns float64 ``h×w×2`` (dx, dy),
+    unitless (each part's mean speed is 1), zero outside the region.
+    """
+    cells, labels, count = grid.cells, grid.labels, grid.count
+    h, w = cells.shape
+    flow = np.zeros((h, w, 2))
+    if count == 0:
+        return flow
+    ys, xs = np.nonzero(cells)
+    lab = labels[ys, xs]
+    d = directions[lab]
+    along = xs * d[:, 0] + ys * d[:, 1]
+    low = np.full(count + 1, np.inf)
+    high = np.full(count + 1, -np.inf)
+    np.minimum.at(low, lab, along)
+    np.maximum.at(high, lab, along)
+    extent = np.where(np.isfinite(high - low), high - low, 0.0)
+    from_start = along - low[lab]
+    to_end = high[lab] - along
+
+    wall_map, wall_normal, edge_normal = _boundary_normals(cells)
+    wall = wall_map[ys, xs]
+    facing_wall = np.sum(wall_normal[ys, xs] * d, axis=1)
+    edge = np.linalg.norm(edge_normal[ys, xs], axis=1) > 0
+    facing_edge = np.sum(edge_normal[ys, xs] * d, axis=1)
+    boundary = wall | edge
+    near_start = from_start <= END_FRACTION * extent[lab]
+    near_end = to_end <= END_FRACTION * extent[lab]
+    extreme = np.maximum(EXTREME_FRACTION * extent[lab], 0.5)
+
+    def choose(port: np.ndarray, bank: np.ndarray, tip: np.ndarray) -> np.ndarray:
+        has_port = _per_label(port.astype(float), lab, count) > 0
+        has_bank = _per_label(bank.astype(float), lab, count) > 0
+        return np.where(has_port[lab], port, np.where(has_bank[lab], bank, tip))
+
+    inflow = choose(edge & (facing_edge < -FACING), wall & (facing_wall < -FACING) & near_start,
+                    boundary & (from_start <= extreme))
+    outflow = choose(edge & (facing_edge > FACING), wall & (facing_wall > FACING) & near_end,
+                     boundary & (to_end <= extreme)) & ~inflow
+    size = _per_label(np.ones_like(along), lab, count)
+    degenerate = ((size < 3) | (extent < 1.0)
+                  | (_per_label(inflow.astype(float), lab, count) == 0)
+                  | (_per_label(outflow.astype(float), lab, count) == 0))
+    degenerate[0] = False
+    uniform = degenerate[lab]
+
+    fixed = np.zeros((h, w), dtype=bool)
+    values = np.zeros((h, w, 1))
+    fixed[ys, xs] = inflow | outflow | uniform
+    if channel:
+        values[ys, xs, 0] = np.where(inflow & ~uniform, 1.0, 0.0)
+    else:
+        values[ys, xs, 0] = np.where(uniform, 0.0, -along)
+    phi = solve_laplace(cells, fixed, values)[..., 0]
+    velocity = -_region_gradient(phi, cells)[ys, xs]
+    velocity[uniform] = d[uniform]
+
+    speed = np.linalg.norm(velocity, axis=1)
+    mean = _per_label(speed, lab, count) / np.maximum(size, 1.0)
+    still = mean[lab] < 1e-12
+    velocity[still] = d[still]
+    speed[still] = 1.0
+    mean = _per_label(speed, lab, count) / np.maximum(size, 1.0)
+    velocity /= mean[lab][:, None]
+    speed = speed / mean[lab]
+    velocity *= (np.minimum(speed, MAX_SPEED_RATIO) / np.maximum(speed, 1e-12))[:, None]
+    flow[ys, xs] = velocity
+    return flow
