@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .contract import check_field, check_image, check_mask
 from .errors import CinemagraphError
 from .io.images import load_field, load_image, load_mask, warn_if_empty
 from .io.video import check_outputs, write_outputs
+from .mask import MaskSettings
 from .motion import MotionSettings, scene_motion_field, uniform_field
 from .motion.hints import HintLike
 
@@ -110,7 +112,7 @@ def motion_from_arguments(
 
 def animate_image(
     image: PathOrArray,
-    mask: Regions,
+    mask: Regions | None,
     field: PathOrArray | None = None,
     *,
     prompt: str | None = None,
@@ -121,6 +123,10 @@ def animate_image(
     motion_settings: MotionSettings | None = None,
     outputs: Sequence[str | os.PathLike[str]] = (),
     progress: bool = False,
+    pipe: Any = None,
+    model: str = "CompVis/stable-diffusion-v1-4",
+    inversion_steps: int = 50,
+    mask_settings: MaskSettings | None = None,
 ) -> np.ndarray:
     """Animate a still image into a seamless loop; optionally write it to ``outputs``.
 
@@ -137,6 +143,11 @@ def animate_image(
     * ``direction`` (degrees counter-clockwise on screen: 0 right, 90 up, 180 left,
       270 down) with ``speed`` (px/frame): the same velocity everywhere in the mask.
 
+    ``mask=None`` with a ``prompt``: the diffusion model finds the prompt's fluids in the
+    photo — it is inverted with DDIM (``inversion_steps``) and the mask is read from its
+    attention (``mask_settings``); ``pipe`` is a loaded SD 1.x pipeline, else ``model``
+    is loaded (a Hugging Face id in the cache, or a local folder).
+
     ``outputs``: video paths whose extension picks the format (``.mp4``, ``.webm``,
     ``.gif``, ``.png``, or a folder path ending in ``/`` for PNG frames); they are checked
     before any work starts. Returns the frames, uint8 ``N×H×W×3``; frame N would equal
@@ -148,7 +159,20 @@ def animate_image(
     if outputs:
         check_outputs(outputs)
     still = _image(image)
-    regions = load_regions(mask, still.shape[:2])
+    if mask is None:
+        if not prompt:
+            raise CinemagraphError(
+                "say which pixels may move: give a mask, or a prompt that names the fluid"
+            )
+        from .diffusion.models import load_pipeline
+        from .pipeline.image import masks_by_inversion
+
+        regions = masks_by_inversion(
+            still, prompt, pipe=pipe, load_pipe=lambda: load_pipeline(model, settings.device),
+            steps=inversion_steps, settings=mask_settings, progress=progress,
+        )
+    else:
+        regions = load_regions(mask, still.shape[:2])
     union = np.maximum.reduce([m for _, m in regions])
     warn_if_empty(union)
     motion = motion_from_arguments(

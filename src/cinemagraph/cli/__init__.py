@@ -15,7 +15,9 @@ import click
 
 from ..errors import CinemagraphError
 from .animate import animate_command
+from .create import create_command
 from .demo import demo_command
+from .generate import generate_command
 from .group import cli
 from .motion import motion_command
 
@@ -65,5 +67,7 @@ def _console_main() -> None:
 cli.add_command(animate_command)
 cli.add_command(demo_command)
 cli.add_command(motion_command)
+cli.add_command(generate_command)
+cli.add_command(create_command)
 
 __all__ = ["cli", "main"]

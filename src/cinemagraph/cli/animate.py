@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import numpy as np
 
 from ..api import animate_image
-from ..io.images import load_image
+from ..io.images import load_image, save_image
 from ..io.video import check_outputs
+from ..mask import MaskSettings
 from ..motion import MotionSettings
 from ..motion.hints import parse_hint
 from .options import loop_options, report, settings_from
@@ -38,16 +40,25 @@ from .regions import load_regions
               help="Speed in pixels per frame (overrides the prompt's words).")
 @click.option("--turbulence", type=float, default=1.0, show_default=True,
               help="Multiply the turbulence of prompt-driven motion (0 = smooth flow).")
+@click.option("--model", default="CompVis/stable-diffusion-v1-4", show_default=True,
+              help="Without --mask: the Stable Diffusion 1.x model that finds the prompt's "
+                   "fluids in IMAGE (Hugging Face id from the cache, or a local folder).")
+@click.option("--inversion-steps", type=int, default=50, show_default=True,
+              help="Without --mask: DDIM inversion steps.")
+@click.option("--save-mask", type=click.Path(path_type=Path), default=None,
+              help="Also write the mask that was used (PNG).")
 @loop_options
 def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
                     field: Path | None, prompt: str | None, hints: tuple[str, ...],
                     direction: float | None, speed: float | None, turbulence: float,
+                    model: str, inversion_steps: int, save_mask: Path | None,
                     **kwargs) -> None:
     """Animate IMAGE: the masked parts move, everything else stays exactly still.
 
     \b
     Motion is one of: --prompt (words, shaped by each mask), --direction with --speed
-    (the same everywhere), or --motion (a field you made).
+    (the same everywhere), or --motion (a field you made). With --prompt and no --mask,
+    the diffusion model finds the fluids the prompt names (needs model weights).
     \b
     Examples:
       cinemagraph animate falls.jpg --mask water.png --prompt waterfall -o falls.mp4
@@ -55,15 +66,29 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
           --prompt "clouds drifting left over a calm lake" -o lake.gif
       cinemagraph animate sky.png --mask clouds.png --direction 0 --speed 0.5 -o sky.webm
       cinemagraph animate sky.png --mask clouds.png --motion field.npy -o a.gif -o frames/
+      cinemagraph animate river.jpg --prompt "river flowing left" -o river.mp4
     """
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or [f"{image.stem}-cinemagraph.mp4"]
     settings = settings_from(kwargs)
     motion_settings = MotionSettings(seed=settings.seed, turbulence_scale=turbulence)
     arrows = [parse_hint(text) for text in hints]
-    check_outputs(outputs)
+    check_outputs([*outputs, *([save_mask] if save_mask else [])])
     still = load_image(image)
-    regions = load_regions(masks, labels, still.shape[:2])
+    if masks or labels is not None or not prompt:
+        regions = load_regions(masks, labels, still.shape[:2])
+    else:
+        from ..diffusion.models import load_pipeline, quiet_libraries
+        from ..pipeline.image import masks_by_inversion
+
+        with quiet_libraries():
+            regions = masks_by_inversion(
+                still, prompt, load_pipe=lambda: load_pipeline(model, settings.device),
+                steps=inversion_steps, settings=MaskSettings(seed=settings.seed),
+                progress=not quiet,
+            )
+    if save_mask is not None:
+        save_image(save_mask, np.maximum.reduce([m for _, m in regions]))
     frames = animate_image(still, regions, field, prompt=prompt, hints=arrows,
                            direction=direction, speed=speed, settings=settings,
                            motion_settings=motion_settings, outputs=outputs,

@@ -1,0 +1,132 @@
+"""``cinemagraph "prompt"`` (= ``cinemagraph create``): every stage, one resumable run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..animate import AnimateSettings
+from ..mask import MaskSettings
+from ..motion import MotionSettings
+from ..motion.hints import parse_hint
+from .generate import parse_size
+
+FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
+
+
+@click.command("create")
+@click.argument("prompt")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Run folder (default runs/<prompt-slug>-s<seed>/: the same command finds "
+                   "the same folder and reuses what is done).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES),
+              help="Also write cinemagraph.<format> (frames: a folder of PNGs); repeat.")
+# stage 1 + 2
+@click.option("--steps", default=50, show_default=True, type=int, help="DDIM steps.")
+@click.option("--guidance", default=7.5, show_default=True, type=float,
+              help="Classifier-free guidance scale.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of everything random: the same command gives the same video.")
+@click.option("--size", default="512", show_default=True,
+              help="Image size, N or WIDTHxHEIGHT, multiples of 8.")
+@click.option("--negative-prompt", default="", help="What the image should not show.")
+@click.option("--model", default="CompVis/stable-diffusion-v1-4", show_default=True,
+              help="Stable Diffusion 1.x: Hugging Face id (from the cache) or local folder.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+              show_default=True, help="fp16 on CUDA, fp32 on CPU.")
+@click.option("--twin-prompt", default=None,
+              help="Caption of the natural twin (default: derived from the prompt).")
+@click.option("--feature-injection", default=0.8, show_default=True, type=float,
+              help="Share of steps with the artistic ResNet feature injected into the twin.")
+@click.option("--attention-injection", default=0.5, show_default=True, type=float,
+              help="Share of steps with the artistic self-attention Q/K injected.")
+@click.option("--twin-negative/--no-twin-negative", default=False, show_default=True,
+              help="Steer the twin away from the artistic prompt (published; ~25% slower).")
+# stage 3
+@click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
+              help="Your own mask(s): they replace the mask from attention.")
+@click.option("--mask-method", type=click.Choice(["kmeans", "spectral"]), default="kmeans",
+              show_default=True, help="How the self-attention is clustered.")
+@click.option("--clusters", type=int, default=None,
+              help="Number of clusters (default 10 for kmeans, 5 for spectral).")
+@click.option("--mask-overlap", type=float, default=0.7, show_default=True,
+              help="Keep a segment when this share of it lies in the word's region.")
+@click.option("--mask-threshold", type=float, default=0.4, show_default=True,
+              help="The word's normalised cross-attention above this is its region.")
+@click.option("--erode", type=int, default=0, show_default=True,
+              help="Shrink each mask by this many pixels.")
+# stage 4
+@click.option("--direction", type=float, default=None,
+              help="Override the direction: degrees counter-clockwise, 0 right, 90 up.")
+@click.option("--speed", type=float, default=None, help="Override the speed, px/frame.")
+@click.option("--hint", "hints", multiple=True, metavar="X,Y,DX,DY",
+              help="Arrow: at pixel (X, Y) move by (DX, DY) px/frame; repeat for more.")
+@click.option("--turbulence", type=float, default=1.0, show_default=True,
+              help="Multiply the turbulence (0 = smooth flow).")
+# stage 5
+@click.option("--frames", type=int, default=60, show_default=True, help="Frames in the loop.")
+@click.option("--fps", type=float, default=30.0, show_default=True, help="Playback rate.")
+@click.option("--speed-scale", type=float, default=1.0, show_default=True,
+              help="Multiply the motion by this factor.")
+@click.option("--max-speed", type=float, default=None,
+              help="Clamp |motion| to this many px/frame at 512 px width.")
+@click.option("--feather", type=float, default=2.0, show_default=True,
+              help="Soft edge around the mask, in pixels.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
+def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], steps: int,
+                   guidance: float, seed: int, size: str, negative_prompt: str, model: str,
+                   device: str, twin_prompt: str | None, feature_injection: float,
+                   attention_injection: float, twin_negative: bool, masks: tuple[str, ...],
+                   mask_method: str, clusters: int | None, mask_overlap: float,
+                   mask_threshold: float, erode: int, direction: float | None,
+                   speed: float | None, hints: tuple[str, ...], turbulence: float,
+                   frames: int, fps: float, speed_scale: float, max_speed: float | None,
+                   feather: float, quiet: bool) -> None:
+    """Make a cinemagraph from PROMPT: generate → twin → mask → motion → animate.
+
+    \b
+    Writes image.png, twin.png, mask.png (+ one per fluid), motion.npy, motion.png,
+    cinemagraph.mp4 (+ --format …) and run.json into the run folder. Run it again after
+    an interruption, or with only later settings changed (speed, frames, format, mask),
+    and the finished stages are reused.
+    \b
+    Example:
+      cinemagraph "a waterfall between two hills, Van Gogh style, sunset" --format gif
+    """
+    from ..diffusion.generate import GenerationSettings
+    from ..diffusion.models import quiet_libraries
+    from ..diffusion.twin import TwinSettings
+
+    with quiet_libraries():
+        from ..pipeline import TextSettings, make_cinemagraph
+        from ..pipeline.text import user_mask_pairs
+
+    width, height = parse_size(size)
+    animate_settings = AnimateSettings(frames=frames, fps=fps, speed=speed_scale,
+                                       max_speed=max_speed, feather=feather, device=device,
+                                       seed=seed)
+    settings = TextSettings(
+        model=model,
+        device=device,
+        generation=GenerationSettings(steps=steps, guidance=guidance, seed=seed, width=width,
+                                      height=height, negative_prompt=negative_prompt),
+        twin=TwinSettings(prompt=twin_prompt, feature_fraction=feature_injection,
+                          attention_fraction=attention_injection,
+                          artistic_negative=twin_negative),
+        mask=MaskSettings(method=mask_method, clusters=clusters, overlap=mask_overlap,
+                          text_threshold=mask_threshold, erode_px=erode, seed=seed),
+        motion=MotionSettings(seed=seed, direction_deg=direction, speed=speed,
+                              turbulence_scale=turbulence),
+        animate=animate_settings,
+        formats=("mp4", *formats),
+        user_masks=user_mask_pairs(masks),
+        hints=tuple(parse_hint(text) for text in hints),
+    )
+    log = None if quiet else (lambda line: click.echo(line, err=True))
+    result = make_cinemagraph(prompt, output, settings, progress=not quiet, log=log,
+                              return_frames=False)
+    if not quiet:
+        total = sum(result.timings.values())
+        click.echo(f"run folder: {result.folder} ({total:.1f} s of work"
+                   + (f"; reused {', '.join(result.reused)})" if result.reused else ")"))

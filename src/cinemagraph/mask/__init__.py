@@ -1,0 +1,43 @@
+"""Stage 3: which pixels may move — one mask per fluid the prompt names.
+
+=====================  ================================================================
+module                 job
+=====================  ================================================================
+:mod:`.segmenter`      the :class:`Segmenter` interface; the attention segmenter
+                       (default) and the user's masks, which always override it
+:mod:`.attention`      each fluid's text-grounded region from its words' cross-attention
+:mod:`.clustering`     segments from the averaged self-attention (KMeans or spectral),
+                       split into connected pieces
+:mod:`.refine`         segments kept by overlap, upsampling, erosion, small pieces
+:mod:`.grid`           where the self-attention grid lies on the latent and the image
+:mod:`.settings`       :class:`MaskSettings` and their defaults
+:mod:`.files`          ``mask.png`` and ``mask-<fluid>.png`` in a run folder
+=====================  ================================================================
+
+Masks are float32 ``H×W`` in [0, 1] (1 = may move), keyed by the noun the prompt uses for
+each fluid, in the order of :func:`~cinemagraph.motion.words.parse_motion`, so that
+``scene_motion_field(image, masks, prompt)`` moves each region as its fluid.
+"""
+
+from .files import save_masks, union_mask
+from .segmenter import (
+    AttentionSegmenter,
+    Segmenter,
+    UserMasks,
+    attention_masks,
+    choose_segmenter,
+    masks_from_attention,
+)
+from .settings import MaskSettings
+
+__all__ = [
+    "AttentionSegmenter",
+    "MaskSettings",
+    "Segmenter",
+    "UserMasks",
+    "attention_masks",
+    "choose_segmenter",
+    "masks_from_attention",
+    "save_masks",
+    "union_mask",
+]

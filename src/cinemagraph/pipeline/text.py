@@ -1,0 +1,260 @@
+"""Text → cinemagraph: generate → twin → mask → motion → animate, into one run folder.
+
+======  ===============  ==========================================  ====================
+stage   what             from                                        files
+======  ===============  ==========================================  ====================
+1 + 2   generate + twin  prompt, model, sampling and twin settings    image.png, twin.png,
+                                                                     attention.npz
+3       mask             stage 1's attention (or the user's masks)   mask.png,
+                                                                     mask-<fluid>.png
+4       motion           the twin, the masks, the prompt's words     motion.npy,
+                                                                     motion.png
+5       animate          the artistic image, the masks, the motion   cinemagraph.mp4 …
+======  ===============  ==========================================  ====================
+
+The motion is computed on the natural-looking twin (as the published method does) and
+animates the artistic image. Each stage is cached in the run folder (:mod:`.runfolder`):
+re-running the same command after a crash, or with only later settings changed, reuses
+the finished stages; the model is loaded only when stage 1 has to run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..animate import AnimateSettings, animate
+from ..errors import CinemagraphError
+from ..io.images import load_field, load_image, load_mask, save_field
+from ..io.video import check_outputs, write_outputs
+from ..mask import MaskSettings, choose_segmenter, save_masks, union_mask
+from ..mask.files import mask_file_name
+from ..motion import MotionSettings, save_field_preview, scene_motion_field
+from ..motion.hints import HintLike, check_hints
+from ..motion.words import parse_motion
+from .runfolder import RunFolder, file_digest, stage_key
+
+#: Video formats a run can write besides the default ``cinemagraph.mp4``.
+FORMATS = {"mp4": "cinemagraph.mp4", "webm": "cinemagraph.webm", "gif": "cinemagraph.gif",
+           "png": "cinemagraph.png", "frames": "frames/"}
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """Everything a text-to-cinemagraph run depends on (each stage reads its part)."""
+
+    model: str = "CompVis/stable-diffusion-v1-4"
+    device: str = "auto"
+    generation: Any = None  # GenerationSettings (imported lazily: diffusers is heavy)
+    twin: Any = None  # TwinSettings
+    mask: MaskSettings = field(default_factory=MaskSettings)
+    motion: MotionSettings = field(default_factory=MotionSettings)
+    animate: AnimateSettings = field(default_factory=AnimateSettings)
+    formats: tuple[str, ...] = ("mp4",)
+    user_masks: tuple[tuple[str | None, str], ...] = ()
+    hints: tuple[HintLike, ...] = ()
+
+    def __post_init__(self) -> None:
+        from ..diffusion.generate import GenerationSettings
+        from ..diffusion.twin import TwinSettings
+
+        if self.generation is None:
+            object.__setattr__(self, "generation", GenerationSettings())
+        if self.twin is None:
+            object.__setattr__(self, "twin", TwinSettings())
+        unknown = [f for f in self.formats if f not in FORMATS]
+        if unknown:
+            raise CinemagraphError(
+                f"unknown format {unknown[0]!r}: choose from {', '.join(FORMATS)}")
+
+
+@dataclass
+class TextResult:
+    """What a run produced: the run folder, its files, the frames and per-stage timings."""
+
+    folder: Path
+    image: np.ndarray
+    twin: np.ndarray
+    masks: dict[str, np.ndarray]
+    field: np.ndarray
+    frames: np.ndarray | None
+    outputs: list[Path]
+    timings: dict[str, float]
+    reused: list[str]
+
+
+def prompt_slug(prompt: str, limit: int = 48) -> str:
+    """A folder-friendly name for a prompt: lower-case words joined by ``-``."""
+    words = re.findall(r"[a-z0-9]+", prompt.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug or "cinemagraph"
+
+
+def default_run_folder(prompt: str, seed: int) -> Path:
+    """``runs/<prompt-slug>-s<seed>``: the same command finds the same folder again."""
+    return Path("runs") / f"{prompt_slug(prompt)}-s{seed}"
+
+
+def _asdict(settings: Any) -> Any:
+    return dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings
+
+
+def _say(log: Callable[[str], None] | None, text: str) -> None:
+    if log is not None:
+        log(text)
+
+
+def make_cinemagraph(
+    prompt: str,
+    folder: str | os.PathLike[str] | None = None,
+    settings: TextSettings | None = None,
+    *,
+    pipe: Any = None,
+    load_pipe: Callable[[], Any] | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+    return_frames: bool = True,
+) -> TextResult:
+    """Run every stage for ``prompt`` into ``folder`` (default :func:`default_run_folder`).
+
+    ``pipe``: a loaded :class:`diffusers.StableDiffusionPipeline` to use; otherwise
+    ``load_pipe()`` (default: :func:`cinemagraph.diffusion.models.load_pipeline` with
+    ``settings.model``/``settings.device``) is called only if stage 1 must run. ``log``
+    receives one line per stage. Returns a :class:`TextResult`.
+    """
+    settings = settings or TextSettings()
+    if not prompt or not prompt.strip():
+        raise CinemagraphError("the prompt is empty: say what the picture should show")
+    gen = settings.generation
+    gen.validate()
+    settings.twin.validate()
+    run = RunFolder(Path(folder) if folder is not None else default_run_folder(prompt, gen.seed))
+    outputs = [str(run.path / FORMATS[f]) if f != "frames" else f"{run.path / 'frames'}{os.sep}"
+               for f in dict.fromkeys(settings.formats)]
+    check_outputs(outputs)
+    hints = check_hints(settings.hints, (gen.height, gen.width))
+    user_masks = [(name, Path(path)) for name, path in settings.user_masks]
+    timings: dict[str, float] = {}
+    reused: list[str] = []
+
+    # Stages 1 + 2 — generate the artistic image and its twin, with attention statistics.
+    key_generate = stage_key("generate", {
+        "prompt": prompt, "model": settings.model, "generation": _asdict(gen),
+        "twin": _asdict(settings.twin),
+    })
+    files_generate = ["image.png", "twin.png", "attention.npz"]
+    if run.is_done("generate", key_generate):
+        reused.append("generate")
+        _say(log, "generate: reusing image.png, twin.png from the run folder")
+    else:
+        _say(log, f"generate: {gen.steps} DDIM steps for the image and its twin")
+        from ..diffusion.generate import generate
+        from ..diffusion.run import save_generation
+
+        start = time.perf_counter()
+        if pipe is None:
+            if load_pipe is None:
+                from ..diffusion.models import load_pipeline
+
+                pipe = load_pipeline(settings.model, settings.device)
+            else:
+                pipe = load_pipe()
+        result = generate(pipe, prompt, gen, settings.twin, progress=progress)
+        device = f"{pipe.unet.device.type} ({str(pipe.unet.dtype).removeprefix('torch.')})"
+        save_generation(result, run.path, settings.model, device)
+        run.mark_done("generate", key_generate, files_generate, time.perf_counter() - start,
+                      twin_prompt=result.twin_prompt)
+    timings["generate"] = run.stage_entry("generate").get("seconds", 0.0)
+    image = load_image(run.file("image.png"))
+    twin = load_image(run.file("twin.png"))
+
+    # Stage 3 — the masks: the user's (they always win) or from attention.
+    fluids = parse_motion(prompt)
+    key_mask = stage_key("mask", {
+        "mask": _asdict(settings.mask),
+        "user": [(name, file_digest(path)) for name, path in user_masks],
+    }, key_generate)
+    previous = run.stage_entry("mask").get("masks", {})
+    if run.is_done("mask", key_mask) and previous:
+        reused.append("mask")
+        _say(log, "mask: reusing the masks from the run folder")
+        masks = {name: load_mask(run.file(file), image.shape[:2])
+                 for name, file in previous.items()}
+    else:
+        start = time.perf_counter()
+        stats = None
+        if not user_masks:
+            from ..diffusion.attention_stats import AttentionStatistics
+
+            stats = AttentionStatistics.load(run.file("attention.npz"))
+        regions = [(name, load_mask(path, image.shape[:2])) for name, path in user_masks]
+        segmenter = choose_segmenter(regions or None, stats, settings.mask)
+        masks = segmenter(image, fluids)
+        paths = save_masks(run.path, masks)
+        names = {name: mask_file_name(name) for name in masks}
+        run.mark_done("mask", key_mask, [p.name for p in paths], time.perf_counter() - start,
+                      masks=names, source="user" if user_masks else "attention")
+        masks = {name: load_mask(run.file(file), image.shape[:2])
+                 for name, file in names.items()}
+        _say(log, f"mask: {', '.join(masks)} ({'your masks' if user_masks else 'from attention'})")
+    timings["mask"] = run.stage_entry("mask").get("seconds", 0.0)
+    union = union_mask(masks)
+
+    # Stage 4 — the motion, computed on the natural twin.
+    key_motion = stage_key("motion", {
+        "motion": _asdict(settings.motion), "hints": [(h.x, h.y, h.dx, h.dy) for h in hints],
+    }, key_mask)
+    if run.is_done("motion", key_motion):
+        reused.append("motion")
+        _say(log, "motion: reusing motion.npy from the run folder")
+        field_ = load_field(run.file("motion.npy"), image.shape[:2])
+    else:
+        start = time.perf_counter()
+        field_ = scene_motion_field(twin, list(masks.items()), prompt, hints, settings.motion)
+        save_field(run.file("motion.npy"), field_)
+        save_field_preview(run.file("motion.png"), field_, union)
+        run.mark_done("motion", key_motion, ["motion.npy", "motion.png"],
+                      time.perf_counter() - start)
+        _say(log, "motion: motion.npy, motion.png")
+    timings["motion"] = run.stage_entry("motion").get("seconds", 0.0)
+
+    # Stage 5 — animate the artistic image.
+    key_animate = stage_key("animate", {
+        "animate": _asdict(settings.animate), "formats": sorted(set(settings.formats)),
+    }, key_motion)
+    frames = None
+    written = [Path(p) for p in outputs]
+    if run.is_done("animate", key_animate) and not return_frames:
+        reused.append("animate")
+        _say(log, "animate: the videos are up to date")
+    else:
+        start = time.perf_counter()
+        frames = animate(image, union, field_, settings.animate, progress=progress)
+        written = write_outputs(outputs, frames, settings.animate.fps, progress=progress)
+        run.mark_done("animate", key_animate, [p.name for p in written],
+                      time.perf_counter() - start)
+        _say(log, "animate: " + ", ".join(str(p) for p in written))
+    timings["animate"] = run.stage_entry("animate").get("seconds", 0.0)
+
+    run.update(prompt=prompt, seed=gen.seed, timings=timings)
+    return TextResult(run.path, image, twin, masks, field_, frames, written, timings, reused)
+
+
+def user_mask_pairs(masks: Sequence[str]) -> tuple[tuple[str | None, str], ...]:
+    """``--mask [NAME=]PATH`` texts as (name, path) pairs."""
+    from ..cli.regions import named_mask
+
+    return tuple((name, str(path)) for name, path in map(named_mask, masks))
