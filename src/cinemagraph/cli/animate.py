@@ -13,33 +13,19 @@ from ..io.video import check_outputs
 from ..mask import MaskSettings
 from ..motion import MotionSettings
 from ..motion.hints import parse_hint
-from .options import loop_options, report, settings_from
+from .options import loop_options, region_options, report, settings_from, steering_options
 from .regions import load_regions
 
 
 @click.command("animate")
 @click.argument("image", type=click.Path(path_type=Path))
-@click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
-              help="PNG whose bright pixels may move (same size or aspect ratio as IMAGE); "
-                   "repeat for several fluids: the i-th mask takes the i-th fluid of the "
-                   "prompt, or the one NAME says (--mask clouds=sky.png).")
-@click.option("--labels", type=click.Path(path_type=Path), default=None,
-              help="PNG with one grey level per fluid region (0 = still).")
+@region_options
 @click.option("--motion", "field", type=click.Path(path_type=Path), default=None,
               help="Motion field .npy: float H×W×2, pixels per frame (dx right, dy down).")
 @click.option("--prompt", default=None,
               help='What moves and how, e.g. "waterfall" or "clouds drifting right over a '
                    'calm lake": the motion follows the words and each region\'s shape.')
-@click.option("--hint", "hints", multiple=True, metavar="X,Y,DX,DY",
-              help="Arrow: at pixel (X, Y) move by (DX, DY) px/frame (y down); repeat for "
-                   "more. Hints win over words.")
-@click.option("--direction", type=float, default=None,
-              help="Direction in degrees counter-clockwise on screen: 0 right, 90 up, "
-                   "180 left, 270 down (overrides the prompt's words).")
-@click.option("--speed", type=float, default=None,
-              help="Speed in pixels per frame (overrides the prompt's words).")
-@click.option("--turbulence", type=float, default=1.0, show_default=True,
-              help="Multiply the turbulence of prompt-driven motion (0 = smooth flow).")
+@steering_options
 @click.option("--model", default="CompVis/stable-diffusion-v1-4", show_default=True,
               help="Without --mask: the Stable Diffusion 1.x model that finds the prompt's "
                    "fluids in IMAGE (Hugging Face id from the cache, or a local folder).")

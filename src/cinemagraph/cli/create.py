@@ -10,7 +10,8 @@ from ..animate import AnimateSettings
 from ..mask import MaskSettings
 from ..motion import MotionSettings
 from ..motion.hints import parse_hint
-from .generate import parse_size
+from .generate import parse_size, sampling_options, twin_options
+from .options import steering_options
 
 FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 
@@ -22,27 +23,8 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
                    "the same folder and reuses what is done).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES),
               help="Also write cinemagraph.<format> (frames: a folder of PNGs); repeat.")
-# stage 1 + 2
-@click.option("--steps", default=50, show_default=True, type=int, help="DDIM steps.")
-@click.option("--guidance", default=7.5, show_default=True, type=float,
-              help="Classifier-free guidance scale.")
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Seed of everything random: the same command gives the same video.")
-@click.option("--size", default="512", show_default=True,
-              help="Image size, N or WIDTHxHEIGHT, multiples of 8.")
-@click.option("--negative-prompt", default="", help="What the image should not show.")
-@click.option("--model", default="CompVis/stable-diffusion-v1-4", show_default=True,
-              help="Stable Diffusion 1.x: Hugging Face id (from the cache) or local folder.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True, help="fp16 on CUDA, fp32 on CPU.")
-@click.option("--twin-prompt", default=None,
-              help="Caption of the natural twin (default: derived from the prompt).")
-@click.option("--feature-injection", default=0.8, show_default=True, type=float,
-              help="Share of steps with the artistic ResNet feature injected into the twin.")
-@click.option("--attention-injection", default=0.5, show_default=True, type=float,
-              help="Share of steps with the artistic self-attention Q/K injected.")
-@click.option("--twin-negative/--no-twin-negative", default=False, show_default=True,
-              help="Steer the twin away from the artistic prompt (published; ~25% slower).")
+@sampling_options
+@twin_options
 # stage 3
 @click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
               help="Your own mask(s): they replace the mask from attention.")
@@ -57,13 +39,7 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 @click.option("--erode", type=int, default=0, show_default=True,
               help="Shrink each mask by this many pixels.")
 # stage 4
-@click.option("--direction", type=float, default=None,
-              help="Override the direction: degrees counter-clockwise, 0 right, 90 up.")
-@click.option("--speed", type=float, default=None, help="Override the speed, px/frame.")
-@click.option("--hint", "hints", multiple=True, metavar="X,Y,DX,DY",
-              help="Arrow: at pixel (X, Y) move by (DX, DY) px/frame; repeat for more.")
-@click.option("--turbulence", type=float, default=1.0, show_default=True,
-              help="Multiply the turbulence (0 = smooth flow).")
+@steering_options
 # stage 5
 @click.option("--frames", type=int, default=60, show_default=True, help="Frames in the loop.")
 @click.option("--fps", type=float, default=30.0, show_default=True, help="Playback rate.")

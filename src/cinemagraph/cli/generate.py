@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from ..diffusion.models import DEFAULT_MODEL, DEVICES
 from ..errors import CinemagraphError
+from .options import apply_options
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -20,34 +22,53 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, int(match[2]) if match[2] else width
 
 
+def sampling_options(command: Callable) -> Callable:
+    """Stage 1's options: ``--steps --guidance --seed --size --negative-prompt --model
+    --device`` and ``--twin-prompt``."""
+    options = [
+        click.option("--steps", default=50, show_default=True, type=int,
+                     help="DDIM steps (1–1000)."),
+        click.option("--guidance", default=7.5, show_default=True, type=float,
+                     help="Classifier-free guidance scale."),
+        click.option("--seed", default=0, show_default=True, type=int,
+                     help="Seed of the initial noise: the same seed gives the same images."),
+        click.option("--size", default="512", show_default=True,
+                     help="Image size in pixels, N or WIDTHxHEIGHT, multiples of 8."),
+        click.option("--negative-prompt", default="", help="What the images should not show."),
+        click.option("--model", default=DEFAULT_MODEL, show_default=True,
+                     help="Stable Diffusion 1.x: Hugging Face id (from the cache) or local "
+                          "folder."),
+        click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
+                     help="fp16 on CUDA, fp32 on CPU."),
+        click.option("--twin-prompt", default=None,
+                     help="Caption of the natural twin (default: derived from the prompt)."),
+    ]
+    return apply_options(command, options)
+
+
+def twin_options(command: Callable) -> Callable:
+    """Stage 2's options: ``--feature-injection --attention-injection --twin-negative``."""
+    options = [
+        click.option("--feature-injection", default=0.8, show_default=True, type=float,
+                     help="Share of steps with the artistic ResNet feature injected into the "
+                          "twin."),
+        click.option("--attention-injection", default=0.5, show_default=True, type=float,
+                     help="Share of steps with the artistic self-attention Q/K injected."),
+        click.option("--twin-negative/--no-twin-negative", default=False, show_default=True,
+                     help="Steer the twin away from the artistic prompt, as the published code "
+                          "does (one more UNet branch: about 25% slower)."),
+    ]
+    return apply_options(command, options)
+
+
 @click.command("generate")
 @click.argument("prompt")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Run folder to write image.png, twin.png, attention.npz and run.json into.")
-@click.option("--steps", default=50, show_default=True, type=int,
-              help="DDIM steps (1–1000).")
-@click.option("--guidance", default=7.5, show_default=True, type=float,
-              help="Classifier-free guidance scale.")
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Seed of the initial noise: the same seed gives the same images.")
-@click.option("--size", default="512", show_default=True,
-              help="Image size in pixels, N or WIDTHxHEIGHT, multiples of 8.")
-@click.option("--negative-prompt", default="", help="What the images should not show.")
-@click.option("--model", default=DEFAULT_MODEL, show_default=True,
-              help="Stable Diffusion 1.x: Hugging Face id (from the cache) or local folder.")
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
-              help="fp16 on CUDA, fp32 on CPU.")
-@click.option("--twin-prompt", default=None,
-              help="Caption of the natural twin (default: derived from the prompt).")
+@sampling_options
 @click.option("--twin/--no-twin", "make_twin", default=True, show_default=True,
               help="Also make the natural-looking twin (in the same denoising loop).")
-@click.option("--feature-injection", default=0.8, show_default=True, type=float,
-              help="Share of steps with the artistic ResNet feature injected into the twin.")
-@click.option("--attention-injection", default=0.5, show_default=True, type=float,
-              help="Share of steps with the artistic self-attention Q/K injected.")
-@click.option("--twin-negative/--no-twin-negative", default=False, show_default=True,
-              help="Steer the twin away from the artistic prompt, as the published code "
-                   "does (one more UNet branch: about 25% slower).")
+@twin_options
 def generate_command(
     prompt: str,
     output: Path,

@@ -12,32 +12,18 @@ from ..io.images import load_image, save_field, warn_if_empty
 from ..motion.field import MotionSettings, scene_fluids, scene_motion_field
 from ..motion.hints import parse_hint
 from ..motion.visualize import save_field_preview
+from .options import region_options, steering_options
 from .regions import load_regions
 
 
 @click.command("motion")
 @click.argument("image", type=click.Path(path_type=Path))
-@click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
-              help="PNG whose bright pixels may move; repeat for several fluids (the i-th "
-                   "mask takes the i-th fluid of the prompt, or the fluid NAME says, e.g. "
-                   "--mask clouds=sky.png).")
-@click.option("--labels", type=click.Path(path_type=Path), default=None,
-              help="PNG with one grey level per fluid region (0 = static), in increasing "
-                   "order of level.")
+@region_options
 @click.option("--prompt", default="", help='What moves and how, e.g. "clouds drifting right '
                                           'over a waterfall".')
-@click.option("--direction", type=float, default=None,
-              help="Override the direction, degrees counter-clockwise on screen: 0 right, "
-                   "90 up, 180 left, 270 down.")
-@click.option("--speed", type=float, default=None,
-              help="Override the speed, pixels per frame of IMAGE.")
 @click.option("--speed-scale", type=float, default=1.0, show_default=True,
               help="Multiply the speeds the words give.")
-@click.option("--turbulence", type=float, default=1.0, show_default=True,
-              help="Multiply the turbulence (0 = smooth flow).")
-@click.option("--hint", "hints", multiple=True, metavar="X,Y,DX,DY",
-              help="Arrow: at pixel (X, Y) move by (DX, DY) px/frame (y down); repeat for "
-                   "more. Hints win over words.")
+@steering_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the turbulence.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Motion field to write (.npy, float32 H×W×2, pixels per frame).")

@@ -3,10 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from ..animate import AnimateSettings
+
+
+def apply_options(command: Callable, options: list[Callable]) -> Callable:
+    """Decorate ``command`` with click options, listed in the order ``--help`` shows them."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def region_options(command: Callable) -> Callable:
+    """``--mask [NAME=]PATH`` (repeatable) and ``--labels PATH``: what may move."""
+    return apply_options(command, [
+        click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
+                     help="PNG whose bright pixels may move (same size or aspect ratio as the "
+                          "image); repeat for several fluids: the i-th mask takes the i-th "
+                          "fluid of the prompt, or the one NAME says (--mask clouds=sky.png)."),
+        click.option("--labels", type=click.Path(path_type=Path), default=None,
+                     help="PNG with one grey level per fluid region (0 = still), in "
+                          "increasing order of level."),
+    ])
+
+
+def steering_options(command: Callable) -> Callable:
+    """``--direction``, ``--speed``, ``--hint`` and ``--turbulence``: steering the motion."""
+    return apply_options(command, [
+        click.option("--direction", type=float, default=None,
+                     help="Direction in degrees counter-clockwise on screen: 0 right, 90 up, "
+                          "180 left, 270 down (overrides the prompt's words)."),
+        click.option("--speed", type=float, default=None,
+                     help="Speed in pixels per frame (overrides the prompt's words)."),
+        click.option("--hint", "hints", multiple=True, metavar="X,Y,DX,DY",
+                     help="Arrow: at pixel (X, Y) move by (DX, DY) px/frame (y down); repeat "
+                          "for more. Hints win over words."),
+        click.option("--turbulence", type=float, default=1.0, show_default=True,
+                     help="Multiply the turbulence of prompt-driven motion (0 = smooth)."),
+    ])
 
 
 def loop_options(command: Callable) -> Callable:
@@ -36,9 +73,7 @@ def loop_options(command: Callable) -> Callable:
                      help="Seed for everything random."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return apply_options(command, options)
 
 
 def settings_from(kwargs: dict) -> AnimateSettings:
