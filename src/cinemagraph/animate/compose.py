@@ -11,9 +11,10 @@ covers the neighbourhood:
     coverage_d = min(1, (G∗den_d) / τ)
     out = Σ_d α_d · coverage_d · colour_d  /  Σ_d α_d · coverage_d
 
-with ``G`` a small Gaussian. Isolated misses are filled from their own direction; large
-regions that only one direction reaches (where fluid enters or leaves) still take that
-direction's texture; pixels neither covers are holes for :mod:`.fill`. Finally
+with ``G`` the 3×3 binomial kernel (1 2 1)ᵀ(1 2 1)/16. Isolated misses are filled from
+their own direction; large regions that only one direction reaches (where fluid enters or
+leaves) still take that direction's texture; pixels neither covers are holes for
+:mod:`.fill`. Finally
 ``frame = round(255 · (a · out + (1 − a) · image))`` wherever the blend weight ``a`` > 0.
 """
 
@@ -27,11 +28,60 @@ FULL_COVERAGE = 0.5
 
 
 @numba.njit(cache=True, nogil=True)
+def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
+    """``coverage`` (float32 ``h×w``) ← G∗den of an accumulator (``h×w×(C+1)``).
+
+    G is the 3×3 binomial kernel, renormalised where it overhangs the border.
+    """
+    h, w = acc.shape[0], acc.shape[1]
+    c = acc.shape[2] - 1
+    for y in range(h):
+        for x in range(w):
+            total = 0.0
+            den = 0.0
+            for dy in range(-1, 2):
+                yy = y + dy
+                if yy < 0 or yy >= h:
+                    continue
+                wy = 2.0 if dy == 0 else 1.0
+                for dx in range(-1, 2):
+                    xx = x + dx
+                    if xx < 0 or xx >= w:
+                        continue
+                    kw = wy * (2.0 if dx == 0 else 1.0)
+                    total += kw
+                    den += kw * acc[yy, xx, c]
+            coverage[y, x] = den / total
+
+
+@numba.njit(cache=True, nogil=True)
+def _blurred_colour(acc: np.ndarray, y: int, x: int, k: int) -> float:
+    """(G∗num)/(G∗den) of channel ``k`` at (y, x): the colour where the pixel got nothing."""
+    h, w = acc.shape[0], acc.shape[1]
+    c = acc.shape[2] - 1
+    num = 0.0
+    den = 0.0
+    for dy in range(-1, 2):
+        yy = y + dy
+        if yy < 0 or yy >= h:
+            continue
+        wy = 2.0 if dy == 0 else 1.0
+        for dx in range(-1, 2):
+            xx = x + dx
+            if xx < 0 or xx >= w:
+                continue
+            kw = wy * (2.0 if dx == 0 else 1.0)
+            num += kw * acc[yy, xx, k]
+            den += kw * acc[yy, xx, c]
+    return num / den if den > 0.0 else 0.0
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
 def normalize_and_compose(
     acc_f: np.ndarray,
     acc_b: np.ndarray,
-    blur_f: np.ndarray,
-    blur_b: np.ndarray,
+    cov_f: np.ndarray,
+    cov_b: np.ndarray,
     alpha_f: float,
     alpha_b: float,
     image: np.ndarray,
@@ -43,42 +93,35 @@ def normalize_and_compose(
     """Blend the two splats and write the composited pixels into ``frame``.
 
     ``acc_f``, ``acc_b``: float32 ``h×w×(C+1)`` accumulators (num, den) of the forward and
-    backward splat (unweighted); ``blur_f``, ``blur_b``: the same, Gaussian-blurred;
-    ``alpha_f``, ``alpha_b``: the directions' weights; ``image``: float32 ``h×w×C`` in
-    [0, 1]; ``alpha``: float32 ``h×w`` blend weight into the still image; ``frame``:
-    uint8 ``h×w×C``, written where ``alpha > 0`` and a colour exists; ``out``: float32
-    ``h×w×C`` receives the blended colour (0 in holes); ``holes``: bool ``h×w`` set where
-    neither direction covers. Returns the number of holes where ``alpha > 0`` (those
-    pixels of ``frame`` are left for the caller to fill).
+    backward splat (unweighted); ``cov_f``, ``cov_b``: their local coverage G∗den
+    (:func:`local_coverage`); ``alpha_f``, ``alpha_b``: the directions' weights;
+    ``image``: float32 ``h×w×C`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
+    the still image; ``frame``: uint8 ``h×w×C``, written where ``alpha > 0`` and a colour
+    exists; ``out``: float32 ``h×w×C`` receives the blended colour (0 in holes);
+    ``holes``: bool ``h×w`` set where neither direction covers. Returns the number of
+    holes where ``alpha > 0`` (those pixels of ``frame`` are left for the caller to fill).
     """
     h, w, c = image.shape
     count = 0
-    for y in range(h):
+    for y in numba.prange(h):
         for x in range(w):
             weight_sum = 0.0
             for k in range(c):
                 out[y, x, k] = 0.0
             for d in range(2):
                 acc = acc_f if d == 0 else acc_b
-                blur = blur_f if d == 0 else blur_b
                 a_d = alpha_f if d == 0 else alpha_b
-                if a_d <= 0.0 or blur[y, x, c] <= 1e-6:
+                local = cov_f[y, x] if d == 0 else cov_b[y, x]
+                if a_d <= 0.0 or local <= 1e-6:
                     continue
-                coverage = min(1.0, blur[y, x, c] / FULL_COVERAGE)
-                wd = a_d * coverage
-                if acc[y, x, c] > 1e-4:
-                    inv = wd / acc[y, x, c]
-                    for k in range(c):
-                        out[y, x, k] += acc[y, x, k] * inv
-                else:
-                    inv = wd / blur[y, x, c]
-                    for k in range(c):
-                        out[y, x, k] += blur[y, x, k] * inv
+                wd = a_d * min(1.0, local / FULL_COVERAGE)
+                own = acc[y, x, c]
+                for k in range(c):
+                    colour = acc[y, x, k] / own if own > 1e-4 else _blurred_colour(acc, y, x, k)
+                    out[y, x, k] += wd * colour
                 weight_sum += wd
             if weight_sum <= 1e-8:
                 holes[y, x] = True
-                for k in range(c):
-                    out[y, x, k] = 0.0
                 if alpha[y, x] > 0.0:
                     count += 1
                 continue

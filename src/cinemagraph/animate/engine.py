@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from ..contract import check_field, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
-from .compose import normalize_and_compose
+from .compose import local_coverage, normalize_and_compose
 from .fill import fill_holes
 from .integrate import EulerIntegrator
 from .settings import REFERENCE_WIDTH, AnimateSettings
@@ -95,8 +95,6 @@ def resolve_device(device: str) -> str:
     return device
 
 
-#: Gaussian (pixels) over which each direction's splat coverage is judged.
-COVERAGE_SIGMA = 1.0
 #: More separate groups of holes than this are filled in one shared window.
 _MAX_HOLE_WINDOWS = 32
 
@@ -119,7 +117,7 @@ class _Renderer:
         self.holes = np.zeros((h, w), dtype=np.bool_)
         self.weight = weight
         self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
-        self.blurs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
+        self.coverage = [np.zeros((h, w), dtype=np.float32) for _ in range(2)]
         if self.torch:
             self.device = torch.device(device)
             self.t_image = torch.from_numpy(image).to(self.device)
@@ -133,7 +131,7 @@ class _Renderer:
         return torch.from_numpy(field).to(self.device) if self.torch else field
 
     def _splat_one(self, index: int, disp, valid) -> None:
-        """Splat (unweighted) into accumulator ``index`` and blur it."""
+        """Splat (unweighted) into accumulator ``index``; measure its local coverage."""
         acc = self.accs[index]
         if self.torch:
             t_acc = self.t_accs[index]
@@ -143,8 +141,7 @@ class _Renderer:
         else:
             acc.fill(0.0)
             splat_accumulate(self.image, disp, valid, self.weight, 1.0, acc)
-        cv2.GaussianBlur(acc, (0, 0), COVERAGE_SIGMA, dst=self.blurs[index],
-                         borderType=cv2.BORDER_REFLECT)
+        local_coverage(acc, self.coverage[index])
 
     def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
         """Write frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
@@ -160,7 +157,8 @@ class _Renderer:
             for job in jobs:
                 job.result()
         n_holes = normalize_and_compose(
-            self.accs[0], self.accs[1], self.blurs[0], self.blurs[1], 1.0 - alpha_b, alpha_b,
+            self.accs[0], self.accs[1], self.coverage[0], self.coverage[1], 1.0 - alpha_b,
+            alpha_b,
             self.image, self.alpha, frame, self.out, self.holes,
         )
         if n_holes:
