@@ -7,15 +7,17 @@ downloaded, and random weights cost exactly what trained ones cost. Three varian
 * (b) generate — our artistic pass with the attention statistics captured;
 * (c) generate + twin — artistic and twin passes in one batched loop (with capture).
 
-Seconds per step: the median over all denoising steps of UNet call plus scheduler step,
-timed by a hook on the UNet the same way for all three; the variants run interleaved in one
-process (abc, cba, …), since the machine is shared. Peak memory: the peak resident set of a
+Seconds per step: single denoising steps (UNet call, guidance, scheduler step) of the
+three variants alternate in one process (abc, cba, …) and the minimum and median over the
+repeats are reported — the machine is shared, and alternating single steps keeps slow
+spells from landing on one variant only. (b) and (c) time their costliest step (statistics
+recorded, features injected). Peak memory: the peak resident set of a
 fresh process while it runs the variant, the models (≈ 4.5 GB in fp32) included; memory does
 not grow with the step count, so these runs are short.
 
 Targets: (b)/(a) ≤ 1.05, (c)/(a) ≤ 2.1, peak of (c) at 512² ≤ 8 GB.
 
-    python benchmarks/bench_diffusion.py [--size 256] [--steps 10] [--rounds 2]
+    python benchmarks/bench_diffusion.py [--size 256] [--steps 10] [--repeats 10]
         [--memory-size 512] [--memory-steps 2]
 
 It takes minutes on two cores.
@@ -24,7 +26,6 @@ It takes minutes on two cores.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import resource
 import statistics
@@ -145,50 +146,114 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def run_variant(pipe, variant: str, size: int, steps: int) -> list[float]:
-    """Generate once; returns the seconds of each denoising step but the last."""
+def run_variant(pipe, variant: str, size: int, steps: int) -> None:
+    """Generate once, end to end (for the peak-memory runs)."""
     import numpy as np
     import torch
 
     from cinemagraph.diffusion.generate import GenerationSettings, generate
     from cinemagraph.diffusion.twin import TwinSettings
 
-    marks: list[float] = []
-    hook = pipe.unet.register_forward_pre_hook(
-        lambda module, args: marks.append(time.perf_counter())
-    )
-    try:
-        if variant == "a":
-            image = pipe(PROMPT, num_inference_steps=steps, height=size, width=size,
-                         generator=torch.Generator().manual_seed(0),
-                         output_type="np").images[0]
-        else:
-            settings = GenerationSettings(steps=steps, width=size, height=size, seed=0)
-            twin = TwinSettings() if variant == "c" else None
-            image = generate(pipe, PROMPT, settings, twin=twin).image
-    finally:
-        hook.remove()
+    if variant == "a":
+        image = pipe(PROMPT, num_inference_steps=steps, height=size, width=size,
+                     generator=torch.Generator().manual_seed(0), output_type="np").images[0]
+    else:
+        settings = GenerationSettings(steps=steps, width=size, height=size, seed=0)
+        twin = TwinSettings() if variant == "c" else None
+        image = generate(pipe, PROMPT, settings, twin=twin).image
     if not np.isfinite(image).all():
         raise SystemExit(f"variant {variant} produced non-finite pixels")
-    # Step i runs from UNet call i to UNet call i + 1; the last step, which would include
-    # decoding, is left out.
-    return [b - a for a, b in itertools.pairwise(marks)]
 
 
-def timing(variants: str, size: int, steps: int, rounds: int) -> dict[str, list[float]]:
-    """Step times of each variant, interleaved (abc, cba, abc …) in one process.
+def step_functions(pipe, size: int, steps: int) -> dict[str, tuple]:
+    """For each variant: (context manager factory, one denoising step).
 
-    The machine is shared: interleaving and medians keep slow spells from landing on one
-    variant only.
+    (a) is the body of ``StableDiffusionPipeline.__call__``'s loop with the stock
+    processors; (b) and (c) are :func:`~cinemagraph.diffusion.generate.denoising_step` with
+    :func:`~cinemagraph.diffusion.capture.capturing` installed as ``generate`` installs it,
+    every switch on (the costliest step: statistics recorded and features injected).
     """
+    import contextlib
+
+    import torch
+
+    from cinemagraph.diffusion.batch import ARTISTIC, COND, BatchLayout
+    from cinemagraph.diffusion.capture import AttentionRecorder, StepSwitches, capturing
+    from cinemagraph.diffusion.generate import (
+        ddim_scheduler,
+        denoising_step,
+        layout_text,
+        make_initial_noise,
+    )
+
+    scheduler = ddim_scheduler(pipe, steps)
+    t = scheduler.timesteps[steps // 2]
+    latent = make_initial_noise(0, 4, (size // 8, size // 8))
+    guidance = 7.5
+
+    def ours(twin: bool):
+        layout = BatchLayout.build(twin=twin, guidance=True)
+        text = layout_text(pipe, layout, PROMPT, "", "a waterfall, nature" if twin else None)
+        latents = latent.repeat(layout.streams, 1, 1, 1)
+        tokens = torch.arange(1, 1 + 15)
+        recorder = AttentionRecorder((size // 8, size // 8), layout.artistic_rows(),
+                                     layout.row(ARTISTIC, COND), tokens, torch.device("cpu"))
+        switches = StepSwitches(record_self=True, record_cross=True,
+                                inject_attention=twin, inject_resnet=twin)
+        injection = layout.injection_pairs() if twin else None
+
+        def context():
+            return capturing(pipe.unet, switches, recorder, injection)
+
+        def step():
+            denoising_step(pipe.unet, scheduler, latents, t, text, layout, guidance)
+
+        return context, step
+
+    plain_text = layout_text(pipe, BatchLayout.build(twin=False, guidance=True), PROMPT, "", None)
+
+    def plain_step():  # StableDiffusionPipeline.__call__'s loop body
+        model_input = scheduler.scale_model_input(torch.cat([latent] * 2), t)
+        noise = pipe.unet(model_input, t, encoder_hidden_states=plain_text,
+                          timestep_cond=None, cross_attention_kwargs=None,
+                          added_cond_kwargs=None, return_dict=False)[0]
+        uncond, cond = noise.chunk(2)
+        noise = uncond + guidance * (cond - uncond)
+        scheduler.step(noise, t, latent, eta=0.0, return_dict=False)
+
+    return {"a": (contextlib.nullcontext, plain_step), "b": ours(False), "c": ours(True)}
+
+
+def timing(
+    variants: str, size: int, steps: int, repeats: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds of single denoising steps, the variants alternating (abc cba …).
+
+    The machine is shared: alternating single steps and taking the minimum (and median)
+    keeps slow spells from landing on one variant only; CPU seconds (all threads of this
+    process) count the work done, which other processes' load inflates far less.
+    """
+    import torch
+
     pipe = full_size_pipeline()
-    run_variant(pipe, "a", size, 2)  # warm kernels for this size
+    functions = step_functions(pipe, size, steps)
     times: dict[str, list[float]] = {v: [] for v in variants}
-    for r in range(rounds):
-        for variant in variants if r % 2 == 0 else variants[::-1]:
-            times[variant] += run_variant(pipe, variant, size, steps)
-            print(f"  round {r + 1}: ({variant}) done", file=sys.stderr, flush=True)
-    return times
+    cpu: dict[str, list[float]] = {v: [] for v in variants}
+    with torch.no_grad():
+        for variant in variants:  # warm the kernels for these shapes
+            context, step = functions[variant]
+            with context():
+                step()
+        for r in range(repeats):
+            for variant in variants if r % 2 == 0 else variants[::-1]:
+                context, step = functions[variant]
+                with context():
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    step()
+                    times[variant].append(time.perf_counter() - start)
+                    cpu[variant].append(time.process_time() - start_cpu)
+            print(f"  repeat {r + 1}/{repeats}", file=sys.stderr, flush=True)
+    return times, cpu
 
 
 def peak_memory(variant: str, size: int, steps: int) -> float:
@@ -205,10 +270,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2, help="runs of each variant")
+    parser.add_argument("--repeats", type=int, default=10,
+                        help="timed steps of each variant")
     parser.add_argument("--variants", default="abc")
     parser.add_argument("--memory-steps", type=int, default=2,
-                        help="steps of the separate peak-memory runs")
+                        help="steps of the separate peak-memory runs (0: skip them)")
     parser.add_argument("--memory-size", type=int, default=512,
                         help="also measure the peak memory of (c) at this size (0: skip)")
     parser.add_argument("--memory-child", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
@@ -220,20 +286,27 @@ def main() -> None:
         print(peak_rss_gb())
         return
 
-    times = timing(args.variants, args.size, args.steps, args.rounds)
-    peaks = {v: peak_memory(v, args.size, args.memory_steps) for v in args.variants}
-    medians = {v: statistics.median(t) for v, t in times.items()}
+    times, cpu = timing(args.variants, args.size, args.steps, args.repeats)
+    peaks = {v: (peak_memory(v, args.size, args.memory_steps) if args.memory_steps
+                 else float("nan")) for v in args.variants}
+    columns = {
+        "wall s/step (min)": {v: min(t) for v, t in times.items()},
+        "wall s/step (median)": {v: statistics.median(t) for v, t in times.items()},
+        "CPU s/step (median)": {v: statistics.median(t) for v, t in cpu.items()},
+    }
     print(f"SD 1.4 architecture with random weights, CPU fp32, {args.size}², "
-          f"{args.steps} DDIM steps, {args.rounds} interleaved runs per variant")
-    print("| variant | s/step (median) | vs (a) | peak RSS (GB) |")
-    print("| --- | --- | --- | --- |")
+          f"{args.repeats} alternating steps per variant")
+    print("| variant | " + " | ".join(f"{name} | vs (a)" for name in columns)
+          + " | peak RSS (GB) |")
+    print("| --- " * (2 + 2 * len(columns)) + "|")
     for v in args.variants:
-        ratio = medians[v] / medians["a"] if "a" in medians else float("nan")
-        print(f"| ({v}) {VARIANTS[v]} | {medians[v]:.2f} | {ratio:.2f} | {peaks[v]:.2f} |")
-    if args.memory_size:
+        cells = " | ".join(f"{c[v]:.2f} | {c[v] / c['a']:.2f}" for c in columns.values())
+        print(f"| ({v}) {VARIANTS[v]} | {cells} | {peaks[v]:.2f} |")
+    if args.memory_size and args.memory_steps:
         peak = peak_memory("c", args.memory_size, args.memory_steps)
         print(f"peak RSS of (c) at {args.memory_size}²: {peak:.2f} GB")
-    print(json.dumps({"step_seconds": times, "peak_rss_gb": peaks}), file=sys.stderr)
+    print(json.dumps({"step_seconds": times, "step_cpu_seconds": cpu, "peak_rss_gb": peaks}),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""Shared fixtures and helpers for the diffusion tests: a tiny random SD 1.x pipeline.
+"""Fixtures for the diffusion tests: a tiny random SD 1.x pipeline and stock diffusers output.
 
-Import the fixtures into a test module with ``from diffusion_helpers import tiny_pipe``.
+A test module uses them by declaring ``pytest_plugins = ("diffusion_helpers",)``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import torch
 
 from cinemagraph.diffusion.tiny import tiny_pipeline
 
-#: Image size for the tiny model: latent 16×12, mask block at 8×6.
+#: A size that suits the tiny model: latent 16×12, mask block (up_blocks[2]) at 8×6.
 WIDTH, HEIGHT = 96, 128
-PROMPT = "a large waterfall falling from hills during sunset in the style of leonid afremov"
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +29,16 @@ def tiny_model_dir(tmp_path_factory, tiny_pipe):
     return folder
 
 
-def plain_image(
-    pipe, prompt: str, steps: int, seed: int, width: int = WIDTH, height: int = HEIGHT,
+@pytest.fixture(scope="session")
+def stock_image():
+    """A function giving what stock ``StableDiffusionPipeline`` makes (float32 H×W×3)."""
+    return _stock_image
+
+
+def _stock_image(
+    pipe, prompt: str, steps: int, seed: int, width: int, height: int,
     guidance: float = 7.5, negative_prompt: str = "",
 ) -> np.ndarray:
-    """What stock ``StableDiffusionPipeline`` makes: float32 H×W×3 in [0, 1]."""
     return pipe(
         prompt,
         negative_prompt=negative_prompt or None,

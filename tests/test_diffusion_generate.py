@@ -14,30 +14,33 @@ from cinemagraph.diffusion.generate import (
 )
 from cinemagraph.diffusion.layers import level_sizes
 from cinemagraph.errors import CinemagraphError
-from diffusion_helpers import HEIGHT, PROMPT, WIDTH, plain_image
 
 pytest_plugins = ("diffusion_helpers",)  # the tiny-pipeline fixtures
+
+#: Image size for the tiny model: latent 16×12, mask block (up_blocks[2]) at 8×6.
+WIDTH, HEIGHT = 96, 128
+PROMPT = "a large waterfall falling from hills during sunset in the style of leonid afremov"
 
 SETTINGS = GenerationSettings(steps=8, seed=7, width=WIDTH, height=HEIGHT)
 
 
-def test_capture_leaves_image_equal_to_stock_pipeline(tiny_pipe):
+def test_capture_leaves_image_equal_to_stock_pipeline(tiny_pipe, stock_image):
     result = generate(tiny_pipe, PROMPT, SETTINGS, twin=None)
-    reference = plain_image(tiny_pipe, PROMPT, SETTINGS.steps, SETTINGS.seed)
+    reference = stock_image(tiny_pipe, PROMPT, SETTINGS.steps, SETTINGS.seed, WIDTH, HEIGHT)
     assert result.image.shape == (HEIGHT, WIDTH, 3)
     assert result.image.dtype == np.float32
     np.testing.assert_allclose(result.image, reference, atol=1e-5)
 
 
-def test_negative_prompt_and_no_guidance_match_stock_pipeline(tiny_pipe):
+def test_negative_prompt_and_no_guidance_match_stock_pipeline(tiny_pipe, stock_image):
     settings = GenerationSettings(steps=4, seed=1, width=64, height=64, negative_prompt="fog")
     result = generate(tiny_pipe, "a river", settings, twin=None)
-    reference = plain_image(tiny_pipe, "a river", 4, 1, 64, 64, negative_prompt="fog")
+    reference = stock_image(tiny_pipe, "a river", 4, 1, 64, 64, negative_prompt="fog")
     np.testing.assert_allclose(result.image, reference, atol=1e-5)
 
     unguided = GenerationSettings(steps=4, seed=1, width=64, height=64, guidance=1.0)
     result = generate(tiny_pipe, "a river", unguided, twin=None)
-    reference = plain_image(tiny_pipe, "a river", 4, 1, 64, 64, guidance=1.0)
+    reference = stock_image(tiny_pipe, "a river", 4, 1, 64, 64, guidance=1.0)
     np.testing.assert_allclose(result.image, reference, atol=1e-5)
 
 

@@ -13,9 +13,12 @@ from cinemagraph.diffusion.generate import GenerationSettings, generate
 from cinemagraph.diffusion.layers import twin_attention_layers, twin_resnet_conv
 from cinemagraph.diffusion.twin import TwinSettings
 from cinemagraph.errors import CinemagraphError
-from diffusion_helpers import HEIGHT, PROMPT, WIDTH, plain_image
 
 pytest_plugins = ("diffusion_helpers",)  # the tiny-pipeline fixtures
+
+#: Image size for the tiny model: latent 16×12, mask block (up_blocks[2]) at 8×6.
+WIDTH, HEIGHT = 96, 128
+PROMPT = "a large waterfall falling from hills during sunset in the style of leonid afremov"
 
 SETTINGS = GenerationSettings(steps=8, seed=11, width=WIDTH, height=HEIGHT)
 TWIN_PROMPT = "a river in a forest, nature, realistic, photography"
@@ -40,10 +43,10 @@ def test_full_injection_with_the_same_prompt_reproduces_the_artistic_image(tiny_
     np.testing.assert_allclose(result.twin, result.image, atol=1e-5)
 
 
-def test_zero_injection_reproduces_a_plain_generation_of_the_caption(tiny_pipe):
+def test_zero_injection_reproduces_a_plain_generation_of_the_caption(tiny_pipe, stock_image):
     twin = TwinSettings(prompt=TWIN_PROMPT, feature_fraction=0.0, attention_fraction=0.0)
     result = generate(tiny_pipe, PROMPT, SETTINGS, twin=twin)
-    reference = plain_image(tiny_pipe, TWIN_PROMPT, SETTINGS.steps, SETTINGS.seed)
+    reference = stock_image(tiny_pipe, TWIN_PROMPT, SETTINGS.steps, SETTINGS.seed, WIDTH, HEIGHT)
     np.testing.assert_allclose(result.twin, reference, atol=1e-5)
     assert np.abs(result.twin - result.image).max() > 1e-3
 

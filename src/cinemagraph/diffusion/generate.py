@@ -190,6 +190,55 @@ def _combine(
     return torch.stack(out)
 
 
+def layout_text(
+    pipe, layout: BatchLayout, prompt: str, negative_prompt: str, twin_prompt: str | None
+) -> torch.Tensor:
+    """The text embedding of every batch row (``rows×77×D``), each text encoded once.
+
+    Unconditional rows get ``negative_prompt``; the twin's negative-prompt row, the
+    artistic prompt.
+    """
+    texts = {COND: {ARTISTIC: prompt, TWIN: twin_prompt}, NEGATIVE: {TWIN: prompt}}
+    encoded: dict[str, torch.Tensor] = {}
+
+    def embedding(text: str, what: str) -> torch.Tensor:
+        if text not in encoded:
+            encoded[text] = encode_text(pipe, text, what)
+        return encoded[text]
+
+    rows = []
+    for stream, branch in layout.rows:
+        if branch == UNCOND:
+            rows.append(embedding(negative_prompt, "negative prompt"))
+        else:
+            what = "twin prompt" if (stream, branch) == (TWIN, COND) else "prompt"
+            rows.append(embedding(texts[branch][stream], what))  # type: ignore[arg-type]
+    return torch.cat(rows)
+
+
+def denoising_step(
+    unet,
+    scheduler,
+    latents: torch.Tensor,
+    t: torch.Tensor,
+    text: torch.Tensor,
+    layout: BatchLayout,
+    guidance: float,
+    uncond_weight: float = 1.0,
+) -> torch.Tensor:
+    """One DDIM step of every stream: one UNet call over the layout's rows.
+
+    ``latents``: ``streams×4×h×w`` at timestep ``t``; ``text``: ``rows×77×D``. Returns the
+    latents at the next timestep. Capture and injection, when installed
+    (:func:`~.capture.capturing`), happen inside the UNet call.
+    """
+    rows = layout.latent_rows().to(latents.device)
+    model_input = scheduler.scale_model_input(latents.index_select(0, rows), t)
+    noise = unet(model_input, t, encoder_hidden_states=text, return_dict=False)[0]
+    guided = _combine(noise, layout, guidance, uncond_weight)
+    return scheduler.step(guided, t, latents, eta=0.0, return_dict=False)[0]
+
+
 def _decode(pipe, latent: torch.Tensor) -> np.ndarray:
     """``1×4×h×w`` latent → float32 ``(8h)×(8w)×3`` image in [0, 1]."""
     image = pipe.vae.decode(latent / pipe.vae.config.scaling_factor, return_dict=False)[0]
@@ -231,14 +280,7 @@ def generate(
         guidance=settings.guidance > 1.0,
         twin_negative=twin is not None and twin.artistic_negative,
     )
-    embeddings = {(ARTISTIC, COND): encode_text(pipe, prompt)}
-    if layout.guidance:
-        unconditional = encode_text(pipe, settings.negative_prompt, "negative prompt")
-        embeddings[(ARTISTIC, UNCOND)] = embeddings[(TWIN, UNCOND)] = unconditional
-        embeddings[(TWIN, NEGATIVE)] = embeddings[(ARTISTIC, COND)]
-    if twin_prompt is not None:
-        embeddings[(TWIN, COND)] = encode_text(pipe, twin_prompt, "twin prompt")
-    text = torch.cat([embeddings[row] for row in layout.rows])
+    text = layout_text(pipe, layout, prompt, settings.negative_prompt, twin_prompt)
     tokens, ends_word = prompt_tokens(pipe.tokenizer, prompt)
     timings["encode_seconds"] = time.perf_counter() - start
 
@@ -267,7 +309,6 @@ def generate(
     uncond_weights = (
         twin.unconditional_weights(settings.steps) if twin is not None else np.ones(settings.steps)
     )
-    latent_rows = layout.latent_rows().to(device)
 
     start = time.perf_counter()
     with capturing(unet, switches, recorder, injection):
@@ -281,10 +322,8 @@ def generate(
             )
             switches.inject_resnet = i < feature_steps
             switches.inject_attention = i < attention_steps
-            model_input = scheduler.scale_model_input(latents.index_select(0, latent_rows), t)
-            noise_pred = unet(model_input, t, encoder_hidden_states=text, return_dict=False)[0]
-            guided = _combine(noise_pred, layout, settings.guidance, float(uncond_weights[i]))
-            latents = scheduler.step(guided, t, latents, eta=0.0, return_dict=False)[0]
+            latents = denoising_step(unet, scheduler, latents, t, text, layout,
+                                     settings.guidance, float(uncond_weights[i]))
             if recorder is not None:
                 recorder.count_step(switches)
     denoise = time.perf_counter() - start
