@@ -110,6 +110,24 @@ def motion_from_arguments(
     return uniform_field(union, direction, speed)
 
 
+def _motion_model(model: Any, device: str) -> Any:
+    """A loaded learned motion model, from a checkpoint path or as given."""
+    if isinstance(model, (str, os.PathLike)):
+        from .learned import load_motion_model
+
+        return load_motion_model(model, device)
+    return model
+
+
+def _synthesis_model(model: Any, device: str) -> Any:
+    """A loaded learned frame-synthesis model, from a checkpoint path or as given."""
+    if isinstance(model, (str, os.PathLike)):
+        from .learned import load_synthesis_model
+
+        return load_synthesis_model(model, device)
+    return model
+
+
 def animate_image(
     image: PathOrArray,
     mask: Regions | None,
@@ -127,6 +145,8 @@ def animate_image(
     model: str = "CompVis/stable-diffusion-v1-4",
     inversion_steps: int = 50,
     mask_settings: MaskSettings | None = None,
+    motion_model: Any = None,
+    synthesis_model: Any = None,
 ) -> np.ndarray:
     """Animate a still image into a seamless loop; optionally write it to ``outputs``.
 
@@ -147,6 +167,13 @@ def animate_image(
     photo — it is inverted with DDIM (``inversion_steps``) and the mask is read from its
     attention (``mask_settings``); ``pipe`` is a loaded SD 1.x pipeline, else ``model``
     is loaded (a Hugging Face id in the cache, or a local folder).
+
+    ``motion_model``: a learned motion model (a checkpoint path from ``cinemagraph
+    train-motion`` or a loaded :class:`~cinemagraph.learned.MotionModel`) that predicts
+    the field from the image, the mask, the prompt and the hints, instead of the
+    weight-free prior. ``synthesis_model``: a learned frame-synthesis model (path or
+    :class:`~cinemagraph.learned.SynthesisModel`) that renders the loop from splatted
+    features instead of RGB.
 
     ``outputs``: video paths whose extension picks the format (``.mp4``, ``.webm``,
     ``.gif``, ``.png``, or a folder path ending in ``/`` for PNG frames); they are checked
@@ -175,11 +202,21 @@ def animate_image(
         regions = load_regions(mask, still.shape[:2])
     union = np.maximum.reduce([m for _, m in regions])
     warn_if_empty(union)
-    motion = motion_from_arguments(
-        still, regions, field, prompt=prompt, hints=hints, direction=direction, speed=speed,
-        motion_settings=motion_settings,
-    )
-    frames = animate(still, union, motion, settings, progress=progress)
+    if motion_model is not None:
+        if field is not None:
+            raise CinemagraphError("give either a motion field or a motion model, not both")
+        motion = _motion_model(motion_model, settings.device).predict(
+            still, union, prompt or "", hints)
+    else:
+        motion = motion_from_arguments(
+            still, regions, field, prompt=prompt, hints=hints, direction=direction,
+            speed=speed, motion_settings=motion_settings,
+        )
+    if synthesis_model is not None:
+        frames = _synthesis_model(synthesis_model, settings.device).render(
+            still, union, motion, settings, progress=progress)
+    else:
+        frames = animate(still, union, motion, settings, progress=progress)
     if outputs:
         write_outputs(outputs, frames, settings.fps, progress=progress)
     return frames

@@ -16,10 +16,12 @@ import click
 from ..errors import CinemagraphError
 from .animate import animate_command
 from .create import create_command
+from .dataset import dataset_command
 from .demo import demo_command
 from .generate import generate_command
 from .group import cli
 from .motion import motion_command
+from .train import train_motion_command, train_synthesis_command
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -69,5 +71,8 @@ cli.add_command(demo_command)
 cli.add_command(motion_command)
 cli.add_command(generate_command)
 cli.add_command(create_command)
+cli.add_command(dataset_command)
+cli.add_command(train_motion_command)
+cli.add_command(train_synthesis_command)
 
 __all__ = ["cli", "main"]

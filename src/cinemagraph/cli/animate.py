@@ -31,13 +31,20 @@ from .regions import load_regions
                    "fluids in IMAGE (Hugging Face id from the cache, or a local folder).")
 @click.option("--inversion-steps", type=int, default=50, show_default=True,
               help="Without --mask: DDIM inversion steps.")
+@click.option("--motion-model", type=click.Path(path_type=Path), default=None,
+              help="A learned motion model (cinemagraph train-motion) instead of the "
+                   "weight-free motion from words and shapes.")
+@click.option("--synthesis-model", type=click.Path(path_type=Path), default=None,
+              help="A learned frame-synthesis model (cinemagraph train-synthesis) instead "
+                   "of RGB splatting.")
 @click.option("--save-mask", type=click.Path(path_type=Path), default=None,
               help="Also write the mask that was used (PNG).")
 @loop_options
 def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
                     field: Path | None, prompt: str | None, hints: tuple[str, ...],
                     direction: float | None, speed: float | None, turbulence: float,
-                    model: str, inversion_steps: int, save_mask: Path | None,
+                    model: str, inversion_steps: int, motion_model: Path | None,
+                    synthesis_model: Path | None, save_mask: Path | None,
                     **kwargs) -> None:
     """Animate IMAGE: the masked parts move, everything else stays exactly still.
 
@@ -61,7 +68,7 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
     arrows = [parse_hint(text) for text in hints]
     check_outputs([*outputs, *([save_mask] if save_mask else [])])
     still = load_image(image)
-    if masks or labels is not None or not prompt:
+    if masks or labels is not None or not prompt or motion_model is not None:
         regions = load_regions(masks, labels, still.shape[:2])
     else:
         from ..diffusion.models import load_pipeline, quiet_libraries
@@ -78,5 +85,6 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
     frames = animate_image(still, regions, field, prompt=prompt, hints=arrows,
                            direction=direction, speed=speed, settings=settings,
                            motion_settings=motion_settings, outputs=outputs,
-                           progress=not quiet)
+                           progress=not quiet, motion_model=motion_model,
+                           synthesis_model=synthesis_model)
     report(outputs, frames, quiet)

@@ -40,6 +40,12 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
               help="Shrink each mask by this many pixels.")
 # stage 4
 @steering_options
+@click.option("--motion-model", type=click.Path(path_type=Path), default=None,
+              help="A learned motion model (cinemagraph train-motion) instead of the "
+                   "weight-free motion from words and shapes.")
+@click.option("--synthesis-model", type=click.Path(path_type=Path), default=None,
+              help="A learned frame-synthesis model (cinemagraph train-synthesis) instead "
+                   "of RGB splatting.")
 # stage 5
 @click.option("--frames", type=int, default=60, show_default=True, help="Frames in the loop.")
 @click.option("--fps", type=float, default=30.0, show_default=True, help="Playback rate.")
@@ -57,6 +63,7 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
                    mask_method: str, clusters: int | None, mask_overlap: float,
                    mask_threshold: float, erode: int, direction: float | None,
                    speed: float | None, hints: tuple[str, ...], turbulence: float,
+                   motion_model: Path | None, synthesis_model: Path | None,
                    frames: int, fps: float, speed_scale: float, max_speed: float | None,
                    feather: float, quiet: bool) -> None:
     """Make a cinemagraph from PROMPT: generate → twin → mask → motion → animate.
@@ -98,6 +105,8 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
         formats=("mp4", *formats),
         user_masks=user_mask_pairs(masks),
         hints=tuple(parse_hint(text) for text in hints),
+        motion_model=str(motion_model) if motion_model else None,
+        synthesis_model=str(synthesis_model) if synthesis_model else None,
     )
     log = None if quiet else (lambda line: click.echo(line, err=True))
     result = make_cinemagraph(prompt, output, settings, progress=not quiet, log=log,

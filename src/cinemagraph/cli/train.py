@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ..dataset.layout import open_dataset
 from ..diffusion.models import DEFAULT_MODEL
 from ..learned.checkpoint import load_checkpoint
 from ..learned.losses import PERCEPTUAL_CHOICES
@@ -110,6 +111,7 @@ def train_motion_command(data_dir: Path, output: Path, steps: int, batch: int, l
         steps=steps, batch=batch, lr=lr, device=device, seed=seed, val_fraction=val_fraction,
         val_every=val_every, checkpoint_every=checkpoint_every, workers=workers,
         gan_weight=gan_weight)
+    records = open_dataset(data_dir, captions)  # a bad folder fails before any model loads
     text_model = model
     if resume and output.is_file():
         previous = load_checkpoint(output, "motion")["config"]
@@ -126,9 +128,8 @@ def train_motion_command(data_dir: Path, output: Path, steps: int, batch: int, l
     config = MotionNetConfig(size=size, channels=channels, heads=4,
                              text_dim=encoder.dim if encoder else 0, hints=hints,
                              text_model=text_model or DEFAULT_MODEL)
-    result = train_motion(data_dir, output, settings, config=config, text_encoder=encoder,
-                          captions=captions, resume=resume, overwrite=overwrite,
-                          progress=not quiet)
+    result = train_motion(records, output, settings, config=config, text_encoder=encoder,
+                          resume=resume, overwrite=overwrite, progress=not quiet)
     _report(result, quiet, "val_epe", "val_zero_epe", "EPE in px/frame", "the zero field")
 
 

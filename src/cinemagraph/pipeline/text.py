@@ -49,7 +49,12 @@ FORMATS = {"mp4": "cinemagraph.mp4", "webm": "cinemagraph.webm", "gif": "cinemag
 
 @dataclass(frozen=True)
 class TextSettings:
-    """Everything a text-to-cinemagraph run depends on (each stage reads its part)."""
+    """Everything a text-to-cinemagraph run depends on (each stage reads its part).
+
+    ``motion_model`` / ``synthesis_model``: checkpoint paths of learned models (``cinemagraph
+    train-motion`` / ``train-synthesis``) that replace the weight-free motion prior / RGB
+    splatting.
+    """
 
     model: str = "CompVis/stable-diffusion-v1-4"
     device: str = "auto"
@@ -61,6 +66,8 @@ class TextSettings:
     formats: tuple[str, ...] = ("mp4",)
     user_masks: tuple[tuple[str | None, str], ...] = ()
     hints: tuple[HintLike, ...] = ()
+    motion_model: str | None = None
+    synthesis_model: str | None = None
 
     def __post_init__(self) -> None:
         from ..diffusion.generate import GenerationSettings
@@ -216,6 +223,7 @@ def make_cinemagraph(
     # Stage 4 — the motion, computed on the natural twin.
     key_motion = stage_key("motion", {
         "motion": _asdict(settings.motion), "hints": [(h.x, h.y, h.dx, h.dy) for h in hints],
+        "model": file_digest(settings.motion_model) if settings.motion_model else None,
     }, key_mask)
     if run.is_done("motion", key_motion):
         reused.append("motion")
@@ -223,7 +231,15 @@ def make_cinemagraph(
         field_ = load_field(run.file("motion.npy"), image.shape[:2])
     else:
         start = time.perf_counter()
-        field_ = scene_motion_field(twin, list(masks.items()), prompt, hints, settings.motion)
+        if settings.motion_model:
+            from ..learned import TextEncoder, load_motion_model
+
+            encoder = TextEncoder.from_pipeline(pipe) if pipe is not None else None
+            model = load_motion_model(settings.motion_model, settings.device, encoder)
+            field_ = model.predict(twin, union, prompt, hints)
+        else:
+            field_ = scene_motion_field(twin, list(masks.items()), prompt, hints,
+                                        settings.motion)
         save_field(run.file("motion.npy"), field_)
         save_field_preview(run.file("motion.png"), field_, union)
         run.mark_done("motion", key_motion, ["motion.npy", "motion.png"],
@@ -234,6 +250,7 @@ def make_cinemagraph(
     # Stage 5 — animate the artistic image.
     key_animate = stage_key("animate", {
         "animate": _asdict(settings.animate), "formats": sorted(set(settings.formats)),
+        "model": file_digest(settings.synthesis_model) if settings.synthesis_model else None,
     }, key_motion)
     frames = None
     written = [Path(p) for p in outputs]
@@ -242,7 +259,13 @@ def make_cinemagraph(
         _say(log, "animate: the videos are up to date")
     else:
         start = time.perf_counter()
-        frames = animate(image, union, field_, settings.animate, progress=progress)
+        if settings.synthesis_model:
+            from ..learned import load_synthesis_model
+
+            synthesis = load_synthesis_model(settings.synthesis_model, settings.device)
+            frames = synthesis.render(image, union, field_, settings.animate, progress=progress)
+        else:
+            frames = animate(image, union, field_, settings.animate, progress=progress)
         written = write_outputs(outputs, frames, settings.animate.fps, progress=progress)
         run.mark_done("animate", key_animate, [p.name for p in written],
                       time.perf_counter() - start)
