@@ -9,8 +9,6 @@ which goes through the tiny random SD pipeline's CLIP text encoder.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
@@ -32,6 +30,7 @@ from cinemagraph.learned import (
 from cinemagraph.learned.checkpoint import load_checkpoint
 from cinemagraph.learned.hints import hint_maps
 from cinemagraph.learned.losses import endpoint_error
+from helpers import one_torch_thread
 from test_dataset_build import angle_between, synthetic_clip, write_clip
 
 CAPTIONS = {"river flowing": (1.0, 0.0), "waterfall falling": (0.0, 1.0),
@@ -39,24 +38,9 @@ CAPTIONS = {"river flowing": (1.0, 0.0), "waterfall falling": (0.0, 1.0),
 VAL_FRACTION = 0.2
 
 
-@contextlib.contextmanager
-def one_thread():
-    """Small convolutions run faster on one torch thread, above all on a busy machine.
-
-    Set right before the work: numba's OpenMP launches (the engine that makes the clips)
-    reset the OpenMP thread count torch reads.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 @pytest.fixture(autouse=True)
 def single_threaded_test():
-    with one_thread():
+    with one_torch_thread():
         yield
 
 
@@ -93,7 +77,7 @@ def trained(dataset, encoder, tmp_path_factory) -> dict:
     settings = MotionTrainSettings(steps=400, batch=4, lr=2e-3, device="cpu",
                                    val_fraction=VAL_FRACTION, val_every=200,
                                    checkpoint_every=0, flip=False, min_crop=0.8)
-    with one_thread():
+    with one_torch_thread():
         result = train_motion(dataset["data"], path, settings, config=tiny_config(encoder),
                               text_encoder=encoder)
     return {"path": path, "result": result}

@@ -3,8 +3,6 @@ its training loop, checkpoints and command."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
@@ -27,27 +25,16 @@ from cinemagraph.learned.checkpoint import load_checkpoint
 from cinemagraph.learned.losses import PerceptualLoss, perceptual_loss, ssim
 from cinemagraph.learned.synthesis_model import SynthesisModel
 from cinemagraph.learned.synthesis_net import splat_symmetric
-from helpers import box_mask, constant_field, smooth_texture
+from helpers import box_mask, constant_field, one_torch_thread, smooth_texture
 from test_dataset_build import synthetic_clip, write_clip
 
 CONFIG = SynthesisNetConfig(size=32, features=4, encoder_width=4, decoder_channels=(4, 8),
                             context=4)
 
 
-@contextlib.contextmanager
-def one_thread():
-    """One torch thread (set right before the work: numba's launches reset the count)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 @pytest.fixture(autouse=True)
 def single_threaded_test():
-    with one_thread():
+    with one_torch_thread():
         yield
 
 

@@ -6,7 +6,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from cinemagraph import animate_image
@@ -24,7 +23,7 @@ from cinemagraph.learned import (
     train_synthesis,
 )
 from cinemagraph.pipeline import TextSettings, make_cinemagraph
-from helpers import box_mask, smooth_texture
+from helpers import box_mask, one_torch_thread, smooth_texture
 from test_dataset_build import synthetic_clip, write_clip
 
 pytest_plugins = ("diffusion_helpers",)  # the tiny-pipeline fixtures
@@ -33,11 +32,9 @@ H, W = 48, 64
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def single_threaded_test():
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +48,13 @@ def checkpoints(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("ckpt")
     loop = {"steps": 3, "batch": 2, "device": "cpu", "val_fraction": 0.0,
             "checkpoint_every": 0}
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         train_motion(data, folder / "motion.ckpt", MotionTrainSettings(**loop),
                      config=MotionNetConfig(size=32, channels=(8, 16), attention_levels=1,
                                             heads=2, text_dim=0, spade_hidden=8))
         train_synthesis(data, folder / "synth.ckpt", SynthesisTrainSettings(**loop),
                         config=SynthesisNetConfig(size=32, features=4, encoder_width=4,
                                                   decoder_channels=(4, 8), context=4))
-    finally:
-        torch.set_num_threads(previous)
     return {"motion": folder / "motion.ckpt", "synthesis": folder / "synth.ckpt"}
 
 

@@ -28,39 +28,11 @@ FULL_COVERAGE = 0.5
 
 
 @numba.njit(cache=True, nogil=True)
-def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
-    """``coverage`` (float32 ``h×w``) ← G∗den of an accumulator (``h×w×(C+1)``).
-
-    G is the 3×3 binomial kernel, renormalised where it overhangs the border.
-    """
+def _binomial(acc: np.ndarray, y: int, x: int, k: int) -> tuple[float, float]:
+    """(Σ G·acc[..., k], Σ G) over the 3×3 binomial window at (y, x), inside the image."""
     h, w = acc.shape[0], acc.shape[1]
-    c = acc.shape[2] - 1
-    for y in range(h):
-        for x in range(w):
-            total = 0.0
-            den = 0.0
-            for dy in range(-1, 2):
-                yy = y + dy
-                if yy < 0 or yy >= h:
-                    continue
-                wy = 2.0 if dy == 0 else 1.0
-                for dx in range(-1, 2):
-                    xx = x + dx
-                    if xx < 0 or xx >= w:
-                        continue
-                    kw = wy * (2.0 if dx == 0 else 1.0)
-                    total += kw
-                    den += kw * acc[yy, xx, c]
-            coverage[y, x] = den / total
-
-
-@numba.njit(cache=True, nogil=True)
-def _blurred_colour(acc: np.ndarray, y: int, x: int, k: int) -> float:
-    """(G∗num)/(G∗den) of channel ``k`` at (y, x): the colour where the pixel got nothing."""
-    h, w = acc.shape[0], acc.shape[1]
-    c = acc.shape[2] - 1
-    num = 0.0
-    den = 0.0
+    total = 0.0
+    weight = 0.0
     for dy in range(-1, 2):
         yy = y + dy
         if yy < 0 or yy >= h:
@@ -71,8 +43,29 @@ def _blurred_colour(acc: np.ndarray, y: int, x: int, k: int) -> float:
             if xx < 0 or xx >= w:
                 continue
             kw = wy * (2.0 if dx == 0 else 1.0)
-            num += kw * acc[yy, xx, k]
-            den += kw * acc[yy, xx, c]
+            total += kw * acc[yy, xx, k]
+            weight += kw
+    return total, weight
+
+
+@numba.njit(cache=True, nogil=True)
+def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
+    """``coverage`` (float32 ``h×w``) ← G∗den of an accumulator (``h×w×(C+1)``).
+
+    G is the 3×3 binomial kernel, renormalised where it overhangs the border.
+    """
+    c = acc.shape[2] - 1
+    for y in range(acc.shape[0]):
+        for x in range(acc.shape[1]):
+            den, weight = _binomial(acc, y, x, c)
+            coverage[y, x] = den / weight
+
+
+@numba.njit(cache=True, nogil=True)
+def _blurred_colour(acc: np.ndarray, y: int, x: int, k: int) -> float:
+    """(G∗num)/(G∗den) of channel ``k`` at (y, x): the colour where the pixel got nothing."""
+    num, _ = _binomial(acc, y, x, k)
+    den, _ = _binomial(acc, y, x, acc.shape[2] - 1)
     return num / den if den > 0.0 else 0.0
 
 

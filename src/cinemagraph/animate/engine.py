@@ -50,6 +50,22 @@ def effective_field(field: np.ndarray, settings: AnimateSettings) -> np.ndarray:
     return (field * np.float32(settings.speed)).astype(np.float32)
 
 
+def prepare_inputs(
+    image: np.ndarray, mask: np.ndarray, field: np.ndarray, settings: AnimateSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a renderer's inputs; the field clamped, scaled and zeroed outside the mask.
+
+    Returns image float32 ``H×W×3``, mask float32 ``H×W`` and field float32 ``H×W×2``
+    (px/frame) as every renderer of the loop uses them.
+    """
+    image = check_image(image)
+    shape = image.shape[:2]
+    mask = check_mask(mask, shape)
+    field = check_field(field, shape)
+    field = np.where((mask > 0)[..., None], effective_field(field, settings), 0.0)
+    return image, mask, field.astype(np.float32)
+
+
 def blend_weights(mask: np.ndarray, feather: float) -> np.ndarray:
     """Per-pixel weight of the animated image (float32 ``H×W`` in [0, 1]).
 
@@ -217,12 +233,7 @@ def iter_frames(
     if schedule not in _SCHEDULES:
         raise CinemagraphError(f"schedule must be one of {sorted(_SCHEDULES)}, got {schedule!r}")
     settings = settings or AnimateSettings()
-    image = check_image(image)
-    shape = image.shape[:2]
-    mask = check_mask(mask, shape)
-    field = check_field(field, shape)
-    field = np.where((mask > 0)[..., None], effective_field(field, settings), 0.0)
-    field = field.astype(np.float32)
+    image, mask, field = prepare_inputs(image, mask, field, settings)
     n = settings.frames
     device = resolve_device(settings.device)
     backend = backend or ("torch" if device == "cuda" else "numba")

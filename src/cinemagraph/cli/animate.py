@@ -13,7 +13,14 @@ from ..io.video import check_outputs
 from ..mask import MaskSettings
 from ..motion import MotionSettings
 from ..motion.hints import parse_hint
-from .options import loop_options, region_options, report, settings_from, steering_options
+from .options import (
+    learned_model_options,
+    loop_options,
+    region_options,
+    report,
+    settings_from,
+    steering_options,
+)
 from .regions import load_regions
 
 
@@ -31,12 +38,7 @@ from .regions import load_regions
                    "fluids in IMAGE (Hugging Face id from the cache, or a local folder).")
 @click.option("--inversion-steps", type=int, default=50, show_default=True,
               help="Without --mask: DDIM inversion steps.")
-@click.option("--motion-model", type=click.Path(path_type=Path), default=None,
-              help="A learned motion model (cinemagraph train-motion) instead of the "
-                   "weight-free motion from words and shapes.")
-@click.option("--synthesis-model", type=click.Path(path_type=Path), default=None,
-              help="A learned frame-synthesis model (cinemagraph train-synthesis) instead "
-                   "of RGB splatting.")
+@learned_model_options
 @click.option("--save-mask", type=click.Path(path_type=Path), default=None,
               help="Also write the mask that was used (PNG).")
 @loop_options

@@ -11,7 +11,7 @@ from ..mask import MaskSettings
 from ..motion import MotionSettings
 from ..motion.hints import parse_hint
 from .generate import parse_size, sampling_options, twin_options
-from .options import steering_options
+from .options import learned_model_options, steering_options
 
 FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 
@@ -40,12 +40,7 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
               help="Shrink each mask by this many pixels.")
 # stage 4
 @steering_options
-@click.option("--motion-model", type=click.Path(path_type=Path), default=None,
-              help="A learned motion model (cinemagraph train-motion) instead of the "
-                   "weight-free motion from words and shapes.")
-@click.option("--synthesis-model", type=click.Path(path_type=Path), default=None,
-              help="A learned frame-synthesis model (cinemagraph train-synthesis) instead "
-                   "of RGB splatting.")
+@learned_model_options
 # stage 5
 @click.option("--frames", type=int, default=60, show_default=True, help="Frames in the loop.")
 @click.option("--fps", type=float, default=30.0, show_default=True, help="Playback rate.")

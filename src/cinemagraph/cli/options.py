@@ -46,6 +46,18 @@ def steering_options(command: Callable) -> Callable:
     ])
 
 
+def learned_model_options(command: Callable) -> Callable:
+    """``--motion-model`` and ``--synthesis-model``: learned models instead of the defaults."""
+    return apply_options(command, [
+        click.option("--motion-model", type=click.Path(path_type=Path), default=None,
+                     help="A learned motion model (cinemagraph train-motion) instead of the "
+                          "weight-free motion from words and shapes."),
+        click.option("--synthesis-model", type=click.Path(path_type=Path), default=None,
+                     help="A learned frame-synthesis model (cinemagraph train-synthesis) "
+                          "instead of RGB splatting."),
+    ])
+
+
 def loop_options(command: Callable) -> Callable:
     """Add the animation settings, outputs and ``--quiet`` to a command."""
     options = [

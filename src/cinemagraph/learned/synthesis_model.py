@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..animate.engine import blend_weights, effective_field
+from ..animate.engine import blend_weights, prepare_inputs
 from ..animate.integrate import EulerIntegrator
 from ..animate.settings import AnimateSettings
-from ..contract import check_field, check_image, check_mask, to_uint8
+from ..contract import to_uint8
 from ..errors import CinemagraphError
 from .checkpoint import load_checkpoint, load_weights
 from .synthesis_net import HOLE_EPS, SynthesisNet, SynthesisNetConfig, splat_symmetric
@@ -65,11 +65,7 @@ class SynthesisModel:
         ``settings``: frames, speed, max speed and feather as for the RGB engine.
         """
         settings = settings or AnimateSettings()
-        image = check_image(image)
-        shape = image.shape[:2]
-        mask = check_mask(mask, shape)
-        field = check_field(field, shape)
-        field = np.where((mask > 0)[..., None], effective_field(field, settings), 0.0)
+        image, mask, field = prepare_inputs(image, mask, field, settings)
         n = settings.frames
         base = to_uint8(image)
         frames = np.repeat(base[None], n, axis=0)
