@@ -52,13 +52,34 @@ def _binomial(acc: np.ndarray, y: int, x: int, k: int) -> tuple[float, float]:
 def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
     """``coverage`` (float32 ``h×w``) ← G∗den of an accumulator (``h×w×(C+1)``).
 
-    G is the 3×3 binomial kernel, renormalised where it overhangs the border.
+    G is the 3×3 binomial kernel, renormalised where it overhangs the border; applied as
+    two 3-tap passes.
     """
+    h, w = acc.shape[0], acc.shape[1]
     c = acc.shape[2] - 1
-    for y in range(acc.shape[0]):
-        for x in range(acc.shape[1]):
-            den, weight = _binomial(acc, y, x, c)
-            coverage[y, x] = den / weight
+    rows = np.empty((h, w), dtype=np.float32)
+    for y in range(h):
+        for x in range(w):
+            total = 2.0 * acc[y, x, c]
+            weight = 2.0
+            if x > 0:
+                total += acc[y, x - 1, c]
+                weight += 1.0
+            if x < w - 1:
+                total += acc[y, x + 1, c]
+                weight += 1.0
+            rows[y, x] = total / weight
+    for y in range(h):
+        up = y - 1 if y > 0 else -1
+        down = y + 1 if y < h - 1 else -1
+        weight = 2.0 + (up >= 0) + (down >= 0)
+        for x in range(w):
+            total = 2.0 * rows[y, x]
+            if up >= 0:
+                total += rows[up, x]
+            if down >= 0:
+                total += rows[down, x]
+            coverage[y, x] = total / weight
 
 
 @numba.njit(cache=True, nogil=True)

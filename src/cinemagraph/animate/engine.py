@@ -188,8 +188,13 @@ class _Renderer:
         holes cost little; many groups are filled in one window over all of them.
         """
         todo = self.holes & self.inside
-        _count, _, stats, _ = cv2.connectedComponentsWithStats(todo.view(np.uint8), connectivity=8)
-        boxes = stats[1:, :4]
+        rows = np.flatnonzero(todo.any(axis=1))
+        cols = np.flatnonzero(todo.any(axis=0))
+        top, left = rows[0], cols[0]
+        within = todo[top : rows[-1] + 1, left : cols[-1] + 1]
+        _count, _, stats, _ = cv2.connectedComponentsWithStats(within.view(np.uint8),
+                                                               connectivity=8)
+        boxes = stats[1:, :4] + np.array([left, top, 0, 0])
         if len(boxes) > _MAX_HOLE_WINDOWS:
             x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
             x1 = (boxes[:, 0] + boxes[:, 2]).max()

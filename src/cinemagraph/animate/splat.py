@@ -56,16 +56,31 @@ def _splat_numba(
             y0 = int(fy0)
             ax = tx - fx0
             ay = ty - fy0
+            w00 = wt * (1.0 - ax) * (1.0 - ay)
+            w01 = wt * ax * (1.0 - ay)
+            w10 = wt * (1.0 - ax) * ay
+            w11 = wt * ax * ay
+            if x0 >= 0 and x0 + 1 < w and y0 >= 0 and y0 + 1 < h:  # the common case
+                for k in range(c):
+                    v = image[y, x, k]
+                    acc[y0, x0, k] += w00 * v
+                    acc[y0, x0 + 1, k] += w01 * v
+                    acc[y0 + 1, x0, k] += w10 * v
+                    acc[y0 + 1, x0 + 1, k] += w11 * v
+                acc[y0, x0, c] += w00
+                acc[y0, x0 + 1, c] += w01
+                acc[y0 + 1, x0, c] += w10
+                acc[y0 + 1, x0 + 1, c] += w11
+                continue
             for j in range(2):
                 yy = y0 + j
                 if yy < 0 or yy >= h:
                     continue
-                ky = ay if j == 1 else 1.0 - ay
                 for i in range(2):
                     xx = x0 + i
                     if xx < 0 or xx >= w:
                         continue
-                    kk = wt * ky * (ax if i == 1 else 1.0 - ax)
+                    kk = (w11 if i == 1 else w10) if j == 1 else (w01 if i == 1 else w00)
                     if kk == 0.0:
                         continue
                     for k in range(c):
