@@ -111,14 +111,21 @@ def normalize_and_compose(
     (:func:`local_coverage`); ``alpha_f``, ``alpha_b``: the directions' weights;
     ``image``: float32 ``h×w×C`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
     the still image; ``frame``: uint8 ``h×w×C``, written where ``alpha > 0`` and a colour
-    exists; ``out``: float32 ``h×w×C`` receives the blended colour (0 in holes);
-    ``holes``: bool ``h×w`` set where neither direction covers. Returns the number of
-    holes where ``alpha > 0`` (those pixels of ``frame`` are left for the caller to fill).
+    exists; ``out``: float32 ``h×w×C`` receives the blended colour (0 in holes; the
+    input itself where ``alpha`` is 0, which is what the hole filling sees there);
+    ``holes``: bool ``h×w`` set where neither direction covers (never where ``alpha`` is 0).
+    Returns the number of holes (those pixels of ``frame`` are left for the caller to
+    fill).
     """
     h, w, c = image.shape
     count = 0
     for y in numba.prange(h):
         for x in range(w):
+            if alpha[y, x] <= 0.0:  # a still pixel: the input is its colour
+                holes[y, x] = False
+                for k in range(c):
+                    out[y, x, k] = image[y, x, k]
+                continue
             weight_sum = 0.0
             for k in range(c):
                 out[y, x, k] = 0.0
@@ -136,15 +143,13 @@ def normalize_and_compose(
                 weight_sum += wd
             if weight_sum <= 1e-8:
                 holes[y, x] = True
-                if alpha[y, x] > 0.0:
-                    count += 1
+                count += 1
                 continue
             holes[y, x] = False
             a = alpha[y, x]
             for k in range(c):
                 value = out[y, x, k] / weight_sum
                 out[y, x, k] = value
-                if a > 0.0:
-                    blended = 255.0 * (a * value + (1.0 - a) * image[y, x, k])
-                    frame[y, x, k] = np.uint8(min(max(np.floor(blended + 0.5), 0.0), 255.0))
+                blended = 255.0 * (a * value + (1.0 - a) * image[y, x, k])
+                frame[y, x, k] = np.uint8(min(max(np.floor(blended + 0.5), 0.0), 255.0))
     return count
