@@ -66,6 +66,41 @@ def load_regions(regions: Regions, shape: tuple[int, int]) -> list[tuple[str | N
     return pairs
 
 
+def find_regions(
+    image: np.ndarray,
+    mask: Regions | None,
+    prompt: str | None = None,
+    *,
+    pipe: Any = None,
+    model: str = "CompVis/stable-diffusion-v1-4",
+    device: str = "auto",
+    inversion_steps: int = 50,
+    mask_settings: MaskSettings | None = None,
+    progress: bool = False,
+) -> list[tuple[str | None, np.ndarray]]:
+    """What may move in ``image`` (float32 ``H×W×3``), as (name, float32 ``H×W``) pairs.
+
+    The given masks (see :func:`load_regions`); or, with ``mask=None`` and a ``prompt``,
+    the fluids the prompt names, found by the diffusion model: the photo is inverted with
+    DDIM (``inversion_steps``) and the masks are read from its attention
+    (``mask_settings``). ``pipe`` is a loaded SD 1.x pipeline, else ``model`` is loaded on
+    ``device`` (only then).
+    """
+    if mask is not None:
+        return load_regions(mask, image.shape[:2])
+    if not prompt:
+        raise CinemagraphError(
+            "say which pixels may move: give a mask, or a prompt that names the fluid"
+        )
+    from .diffusion.models import load_pipeline
+    from .pipeline.image import masks_by_inversion
+
+    return masks_by_inversion(
+        image, prompt, pipe=pipe, load_pipe=lambda: load_pipeline(model, device),
+        steps=inversion_steps, settings=mask_settings, progress=progress,
+    )
+
+
 def motion_from_arguments(
     image: np.ndarray,
     regions: list[tuple[str | None, np.ndarray]],
@@ -186,20 +221,9 @@ def animate_image(
     if outputs:
         check_outputs(outputs)
     still = _image(image)
-    if mask is None:
-        if not prompt:
-            raise CinemagraphError(
-                "say which pixels may move: give a mask, or a prompt that names the fluid"
-            )
-        from .diffusion.models import load_pipeline
-        from .pipeline.image import masks_by_inversion
-
-        regions = masks_by_inversion(
-            still, prompt, pipe=pipe, load_pipe=lambda: load_pipeline(model, settings.device),
-            steps=inversion_steps, settings=mask_settings, progress=progress,
-        )
-    else:
-        regions = load_regions(mask, still.shape[:2])
+    regions = find_regions(still, mask, prompt, pipe=pipe, model=model, device=settings.device,
+                           inversion_steps=inversion_steps, mask_settings=mask_settings,
+                           progress=progress)
     union = np.maximum.reduce([m for _, m in regions])
     warn_if_empty(union)
     if motion_model is not None:

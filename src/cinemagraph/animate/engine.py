@@ -84,6 +84,8 @@ def blend_weights(mask: np.ndarray, feather: float) -> np.ndarray:
 
 
 def _bounding_box(weights: np.ndarray, margin: int) -> tuple[slice, slice]:
+    """(rows, cols) slices around the True pixels of ``weights`` (bool ``H×W``), widened by
+    ``margin`` pixels within the image."""
     rows = np.flatnonzero(weights.any(axis=1))
     cols = np.flatnonzero(weights.any(axis=0))
     h, w = weights.shape
@@ -128,7 +130,6 @@ class _Renderer:
         self.torch = backend == "torch"
         h, w, c = image.shape
         self.image, self.alpha = image, alpha
-        self.inside = alpha > 0
         self.out = np.zeros((h, w, c), dtype=np.float32)
         self.holes = np.zeros((h, w), dtype=np.bool_)
         self.weight = weight
@@ -187,14 +188,11 @@ class _Renderer:
         its smaller side plus 8 px gives push-pull enough context), so scattered small
         holes cost little; many groups are filled in one window over all of them.
         """
-        todo = self.holes & self.inside
-        rows = np.flatnonzero(todo.any(axis=1))
-        cols = np.flatnonzero(todo.any(axis=0))
-        top, left = rows[0], cols[0]
-        within = todo[top : rows[-1] + 1, left : cols[-1] + 1]
-        _count, _, stats, _ = cv2.connectedComponentsWithStats(within.view(np.uint8),
+        todo = self.holes  # the compose kernel marks holes only where alpha > 0
+        rows, cols = _bounding_box(todo, margin=0)
+        _count, _, stats, _ = cv2.connectedComponentsWithStats(todo[rows, cols].view(np.uint8),
                                                                connectivity=8)
-        boxes = stats[1:, :4] + np.array([left, top, 0, 0])
+        boxes = stats[1:, :4] + np.array([cols.start, rows.start, 0, 0])
         if len(boxes) > _MAX_HOLE_WINDOWS:
             x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
             x1 = (boxes[:, 0] + boxes[:, 2]).max()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..api import animate_image
+from ..api import animate_image, find_regions
 from ..io.images import load_image, save_image
 from ..io.video import check_outputs
 from ..mask import MaskSettings
@@ -73,15 +73,13 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
     if masks or labels is not None or not prompt or motion_model is not None:
         regions = load_regions(masks, labels, still.shape[:2])
     else:
-        from ..diffusion.models import load_pipeline, quiet_libraries
-        from ..pipeline.image import masks_by_inversion
+        from ..diffusion.models import quiet_libraries
 
         with quiet_libraries():
-            regions = masks_by_inversion(
-                still, prompt, load_pipe=lambda: load_pipeline(model, settings.device),
-                steps=inversion_steps, settings=MaskSettings(seed=settings.seed),
-                progress=not quiet,
-            )
+            regions = find_regions(still, None, prompt, model=model, device=settings.device,
+                                   inversion_steps=inversion_steps,
+                                   mask_settings=MaskSettings(seed=settings.seed),
+                                   progress=not quiet)
     if save_mask is not None:
         save_image(save_mask, np.maximum.reduce([m for _, m in regions]))
     frames = animate_image(still, regions, field, prompt=prompt, hints=arrows,

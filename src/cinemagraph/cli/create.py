@@ -12,6 +12,7 @@ from ..motion import MotionSettings
 from ..motion.hints import parse_hint
 from .generate import parse_size, sampling_options, twin_options
 from .options import learned_model_options, steering_options
+from .regions import named_mask
 
 FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 
@@ -78,7 +79,6 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
 
     with quiet_libraries():
         from ..pipeline import TextSettings, make_cinemagraph
-        from ..pipeline.text import user_mask_pairs
 
     width, height = parse_size(size)
     animate_settings = AnimateSettings(frames=frames, fps=fps, speed=speed_scale,
@@ -98,7 +98,7 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
                               turbulence_scale=turbulence),
         animate=animate_settings,
         formats=("mp4", *formats),
-        user_masks=user_mask_pairs(masks),
+        user_masks=tuple((name, str(path)) for name, path in map(named_mask, masks)),
         hints=tuple(parse_hint(text) for text in hints),
         motion_model=str(motion_model) if motion_model else None,
         synthesis_model=str(synthesis_model) if synthesis_model else None,

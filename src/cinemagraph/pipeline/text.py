@@ -24,7 +24,7 @@ import dataclasses
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,9 +275,3 @@ def make_cinemagraph(
     run.update(prompt=prompt, seed=gen.seed, timings=timings)
     return TextResult(run.path, image, twin, masks, field_, frames, written, timings, reused)
 
-
-def user_mask_pairs(masks: Sequence[str]) -> tuple[tuple[str | None, str], ...]:
-    """``--mask [NAME=]PATH`` texts as (name, path) pairs."""
-    from ..cli.regions import named_mask
-
-    return tuple((name, str(path)) for name, path in map(named_mask, masks))
