@@ -73,6 +73,19 @@ def test_animate_with_field_and_report(inputs, capsys):
     assert decoded_frame_count(out_path) == 6
 
 
+def test_blend_option_changes_only_the_mid_loop_mix(inputs, capsys):
+    frames = {}
+    for blend in ("contrast", "linear"):
+        out_path = inputs["dir"] / blend
+        code, _, _ = run(["animate", inputs["image"], "--mask", inputs["mask"], "--direction",
+                          0, "--speed", 1.0, "--frames", 8, "--blend", blend, "-o",
+                          f"{out_path}/", "-q"], capsys)
+        assert code == 0
+        frames[blend] = [np.asarray(Image.open(p)) for p in sorted(out_path.iterdir())]
+    np.testing.assert_array_equal(frames["contrast"][0], frames["linear"][0])
+    assert not np.array_equal(frames["contrast"][4], frames["linear"][4])
+
+
 def test_default_output_name(inputs, capsys, monkeypatch):
     monkeypatch.chdir(inputs["dir"])
     code, _, _ = run(["animate", inputs["image"], "--mask", inputs["mask"], "--direction", 0,
@@ -159,6 +172,9 @@ BAD_CASES = {
                                      "--direction", 0, "--speed", -2], "speed"),
     "missing mask option": (lambda d, i: ["animate", i["image"], "--direction", 0,
                                           "--speed", 1], "mask"),
+    "unknown blend": (lambda d, i: ["animate", i["image"], "--mask", i["mask"],
+                                    "--direction", 0, "--speed", 1, "--blend", "screen"],
+                      "blend"),
     "bad number": (lambda d, i: ["animate", i["image"], "--mask", i["mask"], "--direction",
                                  "left", "--speed", 1], "direction"),
 }

@@ -5,13 +5,13 @@ Frame ``t`` of an ``N``-frame loop blends two softmax splats of the input image
 
 * the image pushed *forward* by F₀→ₜ (integrating ``M`` for ``t`` steps), weight 1 − t/N;
 * the image pushed *backward* by F₀→₋₍N−t₎ (integrating ``−M`` for ``N − t`` steps), weight
-  t/N,
+  t/N.
 
-normalised by the summed splat weights. Frame 0 is the input; frame N would be the input
-again, so the loop is seamless, and each direction fills the holes the other leaves.
-Pixels neither direction reaches are filled smoothly (:mod:`.fill`). The result is
-blended into the input through a feathered mask; beyond the feather every frame equals
-the input exactly.
+Frame 0 is the input; frame N would be the input again, so the loop is seamless, and each
+direction fills the holes the other leaves. :class:`~.render.FrameRenderer` renders one
+frame (the splats, the blend of :mod:`.compose`, the hole filling of :mod:`.fill`); the
+result is blended into the input through a feathered mask, and beyond the feather every
+frame equals the input exactly. Only the mask's bounding box is rendered.
 
 Both integrations cost O(N) steps per video: the backward displacements are stored once
 (``(N−1)×h×w×2`` float32 for the mask's bounding box), the forward ones advance with ``t``.
@@ -20,7 +20,6 @@ Both integrations cost O(N) steps per video: the backward displacements are stor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -29,11 +28,9 @@ from tqdm.auto import tqdm
 
 from ..contract import check_field, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
-from .compose import local_coverage, normalize_and_compose
-from .fill import fill_holes
 from .integrate import EulerIntegrator
+from .render import FrameRenderer
 from .settings import REFERENCE_WIDTH, AnimateSettings
-from .splat import splat_accumulate
 
 
 def effective_field(field: np.ndarray, settings: AnimateSettings) -> np.ndarray:
@@ -113,107 +110,6 @@ def resolve_device(device: str) -> str:
     return device
 
 
-#: More separate groups of holes than this are filled in one shared window.
-_MAX_HOLE_WINDOWS = 32
-
-
-class _Renderer:
-    """Renders frames of one crop with one backend: numba on the CPU, torch on CUDA.
-
-    The numba backend runs the forward and the backward splat on two threads, each into
-    its own accumulator; the compose kernel blends them (:mod:`.compose`).
-    """
-
-    def __init__(
-        self, image: np.ndarray, alpha: np.ndarray, weight: np.ndarray, backend: str, device: str
-    ) -> None:
-        self.torch = backend == "torch"
-        h, w, c = image.shape
-        self.image, self.alpha = image, alpha
-        self.out = np.zeros((h, w, c), dtype=np.float32)
-        self.holes = np.zeros((h, w), dtype=np.bool_)
-        self.weight = weight
-        self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
-        self.coverage = [np.zeros((h, w), dtype=np.float32) for _ in range(2)]
-        if self.torch:
-            self.device = torch.device(device)
-            self.t_image = torch.from_numpy(image).to(self.device)
-            self.t_weight = torch.from_numpy(weight).to(self.device)
-            self.t_accs = [torch.zeros((h, w, c + 1), dtype=torch.float32, device=self.device)
-                           for _ in range(2)]
-        else:
-            self.pool = ThreadPoolExecutor(max_workers=2)
-
-    def field(self, field: np.ndarray) -> np.ndarray | torch.Tensor:
-        return torch.from_numpy(field).to(self.device) if self.torch else field
-
-    def _splat_one(self, index: int, disp, valid) -> None:
-        """Splat (unweighted) into accumulator ``index``; measure its local coverage."""
-        acc = self.accs[index]
-        if self.torch:
-            t_acc = self.t_accs[index]
-            t_acc.zero_()
-            splat_accumulate(self.t_image, disp, valid, self.t_weight, 1.0, t_acc)
-            acc[...] = t_acc.cpu().numpy()
-        else:
-            acc.fill(0.0)
-            splat_accumulate(self.image, disp, valid, self.weight, 1.0, acc)
-        local_coverage(acc, self.coverage[index])
-
-    def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
-        """Write frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
-
-        ``forward``/``backward``: ``(disp, valid)`` of F₀→ₜ and F₀→₋₍N−t₎.
-        """
-        if self.torch:
-            self._splat_one(0, *forward)
-            self._splat_one(1, *backward)
-        else:
-            jobs = [self.pool.submit(self._splat_one, i, *s)
-                    for i, s in enumerate((forward, backward))]
-            for job in jobs:
-                job.result()
-        n_holes = normalize_and_compose(
-            self.accs[0], self.accs[1], self.coverage[0], self.coverage[1], 1.0 - alpha_b,
-            alpha_b,
-            self.image, self.alpha, frame, self.out, self.holes,
-        )
-        if n_holes:
-            self._fill(frame)
-
-    def _fill(self, frame: np.ndarray) -> None:
-        """Fill holes inside the animated region from their surroundings.
-
-        Each connected group of holes is filled in a window around it (a margin of half
-        its smaller side plus 8 px gives push-pull enough context), so scattered small
-        holes cost little; many groups are filled in one window over all of them.
-        """
-        todo = self.holes  # the compose kernel marks holes only where alpha > 0
-        rows, cols = _bounding_box(todo, margin=0)
-        _count, _, stats, _ = cv2.connectedComponentsWithStats(todo[rows, cols].view(np.uint8),
-                                                               connectivity=8)
-        boxes = stats[1:, :4] + np.array([cols.start, rows.start, 0, 0])
-        if len(boxes) > _MAX_HOLE_WINDOWS:
-            x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
-            x1 = (boxes[:, 0] + boxes[:, 2]).max()
-            y1 = (boxes[:, 1] + boxes[:, 3]).max()
-            boxes = np.array([[x0, y0, x1 - x0, y1 - y0]])
-        h, w = todo.shape
-        for x, y, bw, bh in boxes:
-            margin = 8 + min(bw, bh) // 2
-            r = slice(max(0, y - margin), min(h, y + bh + margin))
-            c = slice(max(0, x - margin), min(w, x + bw + margin))
-            where = todo[r, c]
-            filled = fill_holes(self.out[r, c], self.holes[r, c])
-            a = self.alpha[r, c][where][:, None]
-            blended = a * filled[where] + (1.0 - a) * self.image[r, c][where]
-            frame[r, c][where] = to_uint8(blended)
-
-    def close(self) -> None:
-        if not self.torch:
-            self.pool.shutdown()
-
-
 def iter_frames(
     image: np.ndarray,
     mask: np.ndarray,
@@ -257,21 +153,19 @@ def iter_frames(
         img = np.ascontiguousarray(image[rows, cols])
         alpha = np.ascontiguousarray(weights[rows, cols])
         crop_field = np.ascontiguousarray(field[rows, cols])
-        weight = _importance_weight(crop_field, settings.importance)
-        renderer = _Renderer(img, alpha, weight, backend, device)
-        try:
-            region = np.ascontiguousarray(base[rows, cols])
-            pairs = _SCHEDULES[schedule](
-                renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n
-            )
-            for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
-                renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, region)
-                frame = base.copy()
-                frame[rows, cols] = region
-                yield frame
-                bar.update()
-        finally:
-            renderer.close()
+        renderer = FrameRenderer(
+            img, alpha, _importance_weight(crop_field, settings.importance), backend=backend,
+            device=device, preserve_contrast=settings.blend == "contrast",
+        )
+        canvas = base.copy()
+        region = canvas[rows, cols]  # the renderer writes the animated crop in place
+        pairs = _SCHEDULES[schedule](
+            renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n
+        )
+        for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
+            renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, region)
+            yield canvas.copy()
+            bar.update()
 
 
 def _incremental_pairs(field, negated, n: int):

@@ -23,36 +23,43 @@ import torch.nn.functional as F
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _euler_step_numba(field: np.ndarray, disp: np.ndarray, valid: np.ndarray) -> None:
-    """One Euler step in place. field: H×W×2 f32; disp: H×W×2 f32; valid: H×W bool."""
+    """One Euler step in place. field: H×W×2 f32; disp: H×W×2 f32; valid: H×W bool.
+
+    Arithmetic is float32 throughout, as on the torch path.
+    """
     h, w = field.shape[0], field.shape[1]
+    one = np.float32(1.0)
+    last_x = np.float32(w - 1)
+    last_y = np.float32(h - 1)
     for y in numba.prange(h):
         for x in range(w):
             if not valid[y, x]:
                 continue
-            px = x + disp[y, x, 0]
-            py = y + disp[y, x, 1]
+            if (disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
+                    and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0):
+                continue  # a point at rest where the field is zero stays there (exactly)
+            px = np.float32(x) + disp[y, x, 0]
+            py = np.float32(y) + disp[y, x, 1]
             # Bilinear lookup of the field at (px, py), clamped to the border for sampling.
-            sx = min(max(px, 0.0), w - 1.0)
-            sy = min(max(py, 0.0), h - 1.0)
+            sx = min(max(px, np.float32(0.0)), last_x)
+            sy = min(max(py, np.float32(0.0)), last_y)
             x0 = min(int(sx), w - 2) if w > 1 else 0
             y0 = min(int(sy), h - 2) if h > 1 else 0
             x1 = min(x0 + 1, w - 1)
             y1 = min(y0 + 1, h - 1)
-            fx = sx - x0
-            fy = sy - y0
-            w00 = (1.0 - fx) * (1.0 - fy)
-            w01 = fx * (1.0 - fy)
-            w10 = (1.0 - fx) * fy
-            w11 = fx * fy
-            u = (w00 * field[y0, x0, 0] + w01 * field[y0, x1, 0]
-                 + w10 * field[y1, x0, 0] + w11 * field[y1, x1, 0])
-            v = (w00 * field[y0, x0, 1] + w01 * field[y0, x1, 1]
-                 + w10 * field[y1, x0, 1] + w11 * field[y1, x1, 1])
-            nx = px + u
-            ny = py + v
+            fx = sx - np.float32(x0)
+            fy = sy - np.float32(y0)
+            gx = one - fx
+            gy = one - fy
+            u = (gy * (gx * field[y0, x0, 0] + fx * field[y0, x1, 0])
+                 + fy * (gx * field[y1, x0, 0] + fx * field[y1, x1, 0]))
+            v = (gy * (gx * field[y0, x0, 1] + fx * field[y0, x1, 1])
+                 + fy * (gx * field[y1, x0, 1] + fx * field[y1, x1, 1]))
             disp[y, x, 0] += u
             disp[y, x, 1] += v
-            if nx <= -1.0 or nx >= w or ny <= -1.0 or ny >= h:
+            nx = np.float32(x) + disp[y, x, 0]
+            ny = np.float32(y) + disp[y, x, 1]
+            if nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h):
                 valid[y, x] = False
 
 

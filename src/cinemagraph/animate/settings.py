@@ -10,6 +10,9 @@ from ..errors import CinemagraphError
 #: Image width at which speeds given "at 512 px" are taken literally.
 REFERENCE_WIDTH = 512
 
+#: Ways of mixing the forward and the backward splat (see :mod:`.compose`).
+BLENDS = ("contrast", "linear")
+
 
 @dataclass(frozen=True)
 class AnimateSettings:
@@ -24,6 +27,9 @@ class AnimateSettings:
                 the still image are blended; beyond it every pixel is the input exactly.
     importance: softmax-splatting importance Z per pixel: ``"uniform"`` (Z = 0, average
                 splatting) or ``"speed"`` (Z ∝ |M|, faster fluid in front).
+    blend:      how the forward and backward splats are mixed: ``"contrast"`` keeps the
+                texture's contrast mid-loop (variance-preserving), ``"linear"`` is the plain
+                weighted mean of symmetric splatting, which fades detail mid-loop.
     device:     ``"auto"`` (CUDA when available, else CPU), ``"cpu"`` or ``"cuda"``.
     seed:       seed for every random choice of the stages that use this run (the RGB
                 engine itself is deterministic).
@@ -35,6 +41,7 @@ class AnimateSettings:
     max_speed: float | None = None
     feather: float = 2.0
     importance: str = "uniform"
+    blend: str = "contrast"
     device: str = "auto"
     seed: int = 0
 
@@ -55,5 +62,7 @@ class AnimateSettings:
             raise CinemagraphError(
                 f"importance must be 'uniform' or 'speed', got {self.importance!r}"
             )
+        if self.blend not in BLENDS:
+            raise CinemagraphError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise CinemagraphError(f"device must be auto, cpu or cuda, got {self.device!r}")

@@ -8,13 +8,15 @@ bilinear kernel ``b(n, q) = max(0, 1 − |nₓ − qₓ|) · max(0, 1 − |n_y �
     den(n) = Σₚ α · exp(Z(p)) · b(n, p + F(p))
     out(n) = num(n) / den(n)          (undefined — a hole — where den(n) = 0)
 
-``α`` is a per-call scalar weight, so that several splats (the forward and the backward
-pass of symmetric splatting) can accumulate into one ``num``/``den`` buffer and be
-normalised together. ``exp(Z)`` is passed in as ``weight`` (callers subtract max Z first).
+``α`` is a per-call scalar weight, so that several splats can accumulate into one
+``num``/``den`` buffer and be normalised together. ``exp(Z)`` is passed in as ``weight``
+(callers subtract max Z first).
 
-Two implementations of :func:`splat_accumulate` share this contract: a compiled numba
-kernel over an ``H×W×C`` layout for the CPU, and a torch ``index_add_`` version for any
-torch device (CUDA).
+Both sums are one scatter of a *packed source* ``S = (α·exp(Z)·I, α·exp(Z))``
+(``H×W×(C+1)``): ``acc(n) = Σₚ b(n, p + F(p)) · S(p)``. :func:`pack_source` builds it,
+:func:`splat_packed` scatters it with a compiled numba kernel (a renderer packs once per
+video and splats every frame), and :func:`splat_accumulate` does both, on numpy arrays or
+— with ``index_add_`` — on torch tensors of any device (CUDA).
 """
 
 from __future__ import annotations
@@ -24,68 +26,107 @@ import numpy as np
 import torch
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _spread(acc, source, y, x, y0, x0, w00, w01, w10, w11, channels):
+    """Add source[y, x] to the 2×2 pixels at (y0, x0) with bilinear weights (all inside)."""
+    for k in range(channels):
+        v = source[y, x, k]
+        acc[y0, x0, k] += w00 * v
+        acc[y0, x0 + 1, k] += w01 * v
+        acc[y0 + 1, x0, k] += w10 * v
+        acc[y0 + 1, x0 + 1, k] += w11 * v
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _spread_rgbw(acc, source, y, x, y0, x0, w00, w01, w10, w11):
+    """:func:`_spread` for 4 channels, written out so that each target is one 4-wide add."""
+    s0, s1, s2, s3 = source[y, x, 0], source[y, x, 1], source[y, x, 2], source[y, x, 3]
+    x1 = x0 + 1
+    y1 = y0 + 1
+    acc[y0, x0, 0] += w00 * s0
+    acc[y0, x0, 1] += w00 * s1
+    acc[y0, x0, 2] += w00 * s2
+    acc[y0, x0, 3] += w00 * s3
+    acc[y0, x1, 0] += w01 * s0
+    acc[y0, x1, 1] += w01 * s1
+    acc[y0, x1, 2] += w01 * s2
+    acc[y0, x1, 3] += w01 * s3
+    acc[y1, x0, 0] += w10 * s0
+    acc[y1, x0, 1] += w10 * s1
+    acc[y1, x0, 2] += w10 * s2
+    acc[y1, x0, 3] += w10 * s3
+    acc[y1, x1, 0] += w11 * s0
+    acc[y1, x1, 1] += w11 * s1
+    acc[y1, x1, 2] += w11 * s2
+    acc[y1, x1, 3] += w11 * s3
+
+
 @numba.njit(cache=True, nogil=True)
-def _splat_numba(
-    image: np.ndarray,
-    disp: np.ndarray,
-    valid: np.ndarray,
-    weight: np.ndarray,
-    alpha: float,
-    acc: np.ndarray,
-) -> None:
-    h, w, c = image.shape
+def _splat_numba(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
+    h, w, channels = source.shape
+    one = np.float32(1.0)
     for y in range(h):
         for x in range(w):
             if not valid[y, x]:
                 continue
-            wt = alpha * weight[y, x]
-            if wt == 0.0:
-                continue
             dx = disp[y, x, 0]
             dy = disp[y, x, 1]
-            if dx == 0.0 and dy == 0.0:  # still pixel: the kernel is 1 on itself
-                for k in range(c):
-                    acc[y, x, k] += wt * image[y, x, k]
-                acc[y, x, c] += wt
+            if dx == 0.0 and dy == 0.0:  # a still pixel: the kernel is 1 on itself
+                for k in range(channels):
+                    acc[y, x, k] += source[y, x, k]
                 continue
-            tx = x + dx
-            ty = y + dy
+            tx = np.float32(x) + dx
+            ty = np.float32(y) + dy
             fx0 = np.floor(tx)
             fy0 = np.floor(ty)
             x0 = int(fx0)
             y0 = int(fy0)
             ax = tx - fx0
             ay = ty - fy0
-            w00 = wt * (1.0 - ax) * (1.0 - ay)
-            w01 = wt * ax * (1.0 - ay)
-            w10 = wt * (1.0 - ax) * ay
-            w11 = wt * ax * ay
+            bx = one - ax
+            by = one - ay
             if x0 >= 0 and x0 + 1 < w and y0 >= 0 and y0 + 1 < h:  # the common case
-                for k in range(c):
-                    v = image[y, x, k]
-                    acc[y0, x0, k] += w00 * v
-                    acc[y0, x0 + 1, k] += w01 * v
-                    acc[y0 + 1, x0, k] += w10 * v
-                    acc[y0 + 1, x0 + 1, k] += w11 * v
-                acc[y0, x0, c] += w00
-                acc[y0, x0 + 1, c] += w01
-                acc[y0 + 1, x0, c] += w10
-                acc[y0 + 1, x0 + 1, c] += w11
+                if channels == 4:  # RGB + weight
+                    _spread_rgbw(acc, source, y, x, y0, x0, bx * by, ax * by, bx * ay, ax * ay)
+                else:
+                    _spread(acc, source, y, x, y0, x0, bx * by, ax * by, bx * ay, ax * ay,
+                            channels)
                 continue
             for j in range(2):
                 yy = y0 + j
                 if yy < 0 or yy >= h:
                     continue
+                ky = ay if j == 1 else by
                 for i in range(2):
                     xx = x0 + i
                     if xx < 0 or xx >= w:
                         continue
-                    kk = (w11 if i == 1 else w10) if j == 1 else (w01 if i == 1 else w00)
+                    kk = ky * (ax if i == 1 else bx)
                     if kk == 0.0:
                         continue
-                    for k in range(c):
-                        acc[yy, xx, k] += kk * image[y, x, k]
-                    acc[yy, xx, c] += kk
+                    for k in range(channels):
+                        acc[yy, xx, k] += kk * source[y, x, k]
+
+
+def pack_source(image: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """The packed source ``(α·w·I, α·w)``: float32 ``H×W×(C+1)``.
+
+    ``image``: float32 ``H×W×C``; ``weight``: float32 ``H×W`` = exp(Z); ``alpha``: scalar.
+    """
+    scaled = (np.float32(alpha) * np.asarray(weight, dtype=np.float32))[..., None]
+    return np.ascontiguousarray(
+        np.concatenate([np.asarray(image, dtype=np.float32) * scaled, scaled], axis=-1)
+    )
+
+
+def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
+    """``acc += Σₚ b(·, p + F(p)) · source(p)`` in place (compiled; numpy arrays).
+
+    ``source``: float32 ``H×W×K`` (from :func:`pack_source`); ``disp``: float32 ``H×W×2``
+    pixels (dx, dy); ``valid``: bool ``H×W`` (False = point dropped); ``acc``: float32
+    ``H×W×K``, C-contiguous. Mass that lands outside the image is lost.
+    """
+    _splat_numba(source, disp, valid, acc)
 
 
 def _splat_torch(
@@ -142,7 +183,7 @@ def splat_accumulate(
     if isinstance(image, torch.Tensor):
         _splat_torch(image, disp, valid, weight, float(alpha), acc)
     else:
-        _splat_numba(image, disp, valid, weight, float(alpha), acc)
+        _splat_numba(pack_source(image, weight, alpha), disp, valid, acc)
 
 
 def normalize(acc: np.ndarray, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..animate import AnimateSettings
+from ..animate.settings import BLENDS
 
 
 def apply_options(command: Callable, options: list[Callable]) -> Callable:
@@ -79,6 +80,10 @@ def loop_options(command: Callable) -> Callable:
         click.option("--importance", type=click.Choice(["uniform", "speed"]), default="uniform",
                      show_default=True, help="Softmax-splatting importance: equal, or faster "
                                              "fluid in front."),
+        click.option("--blend", type=click.Choice(list(BLENDS)), default="contrast",
+                     show_default=True,
+                     help="Mixing of the forward and backward splat: keep the texture's "
+                          "contrast mid-loop, or the plain (linear) mean, which fades it."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
                      show_default=True, help="Where to compute."),
         click.option("--seed", type=int, default=0, show_default=True,
@@ -97,6 +102,7 @@ def settings_from(kwargs: dict) -> AnimateSettings:
         max_speed=kwargs.pop("max_speed"),
         feather=kwargs.pop("feather"),
         importance=kwargs.pop("importance"),
+        blend=kwargs.pop("blend"),
         device=kwargs.pop("device"),
         seed=kwargs.pop("seed"),
     )

@@ -1,0 +1,165 @@
+"""Rendering one frame of the loop from its forward and backward displacements.
+
+A :class:`FrameRenderer` holds everything that stays fixed over a video — the packed
+splat source (:func:`~.splat.pack_source`), the blend weights, the accumulators — and
+turns ``(F₀→ₜ, F₀→₋₍N−t₎)`` into the animated pixels of frame ``t``:
+
+1. splat the image forward and backward, each into its own accumulator, and measure each
+   direction's local coverage (numba: both directions at once, one per thread; torch:
+   ``index_add_`` on the tensors' device);
+2. measure the local contrast statistics of the two splats and blend them
+   (:mod:`.compose`);
+3. fill the pixels neither direction reaches (:mod:`.fill`), window by window.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numba
+import numpy as np
+import torch
+
+from ..contract import to_uint8
+from .compose import (
+    contrast_statistics,
+    local_coverage,
+    normalize_and_compose,
+    statistics_shape,
+)
+from .fill import fill_holes
+from .splat import _splat_numba, pack_source, splat_accumulate
+
+#: Holes are grouped on a grid of tiles this many pixels wide before they are filled.
+HOLE_TILE = 8
+
+#: More separate groups of holes than this are filled in one shared window.
+MAX_HOLE_WINDOWS = 32
+
+
+@numba.njit(cache=True, nogil=True)
+def _splat_direction(source, disp, valid, acc, coverage) -> None:
+    acc[...] = 0.0
+    _splat_numba(source, disp, valid, acc)
+    local_coverage(acc, coverage)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _splat_both_directions(
+    source, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b
+) -> None:
+    """Both splats and their coverage, the forward and the backward one on two threads."""
+    for direction in numba.prange(2):
+        if direction == 0:
+            _splat_direction(source, fwd_disp, fwd_valid, acc_f, cov_f)
+        else:
+            _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b)
+
+
+@numba.njit(cache=True, nogil=True)
+def _hole_tiles(holes: np.ndarray, tile: int) -> np.ndarray:
+    """uint8 grid, 1 where a ``tile``×``tile`` block of ``holes`` (bool ``h×w``) has one."""
+    h, w = holes.shape
+    tiles = np.zeros((-(-h // tile), -(-w // tile)), dtype=np.uint8)
+    for y in range(h):
+        for x in range(w):
+            if holes[y, x]:
+                tiles[y // tile, x // tile] = 1
+    return tiles
+
+
+class FrameRenderer:
+    """Renders the animated crop of each frame with one backend: numba (CPU) or torch.
+
+    ``image``: float32 ``h×w×3`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
+    the still image; ``weight``: float32 ``h×w`` splat importance exp(Z);
+    ``preserve_contrast``: the contrast-preserving blend of :mod:`.compose`.
+    """
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        alpha: np.ndarray,
+        weight: np.ndarray,
+        *,
+        backend: str,
+        device: str,
+        preserve_contrast: bool,
+    ) -> None:
+        self.torch = backend == "torch"
+        self.preserve_contrast = preserve_contrast
+        h, w, c = image.shape
+        self.image, self.alpha = image, alpha
+        self.out = np.zeros((h, w, c), dtype=np.float32)
+        self.holes = np.zeros((h, w), dtype=np.bool_)
+        self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
+        self.coverage = [np.zeros((h, w), dtype=np.float32) for _ in range(2)]
+        self.stats = np.zeros(statistics_shape(h, w), dtype=np.float64)
+        if self.torch:
+            self.device = torch.device(device)
+            self.t_image = torch.from_numpy(image).to(self.device)
+            self.t_weight = torch.from_numpy(weight).to(self.device)
+            self.t_accs = [torch.zeros((h, w, c + 1), dtype=torch.float32, device=self.device)
+                           for _ in range(2)]
+        else:
+            self.source = pack_source(image, weight)
+
+    def field(self, field: np.ndarray) -> np.ndarray | torch.Tensor:
+        """``field`` (float32 ``h×w×2``) as the backend integrates it."""
+        return torch.from_numpy(field).to(self.device) if self.torch else field
+
+    def _splat(self, forward, backward) -> None:
+        if not self.torch:
+            _splat_both_directions(self.source, *forward, *backward, *self.accs, *self.coverage)
+            return
+        for (disp, valid), t_acc, acc, coverage in zip(
+            (forward, backward), self.t_accs, self.accs, self.coverage, strict=True
+        ):
+            t_acc.zero_()
+            splat_accumulate(self.t_image, disp, valid, self.t_weight, 1.0, t_acc)
+            acc[...] = t_acc.cpu().numpy()
+            local_coverage(acc, coverage)
+
+    def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
+        """Write the crop of frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
+
+        ``forward``/``backward``: ``(disp, valid)`` of F₀→ₜ and F₀→₋₍N−t₎.
+        """
+        self._splat(forward, backward)
+        alpha_f = 1.0 - alpha_b
+        if self.preserve_contrast:
+            contrast_statistics(*self.accs, *self.coverage, alpha_f, alpha_b, self.alpha,
+                                self.stats)
+        n_holes = normalize_and_compose(
+            *self.accs, *self.coverage, alpha_f, alpha_b, self.stats, self.preserve_contrast,
+            self.image, self.alpha, frame, self.out, self.holes,
+        )
+        if n_holes:
+            self._fill(frame)
+
+    def _fill(self, frame: np.ndarray) -> None:
+        """Fill holes inside the animated region from their surroundings.
+
+        Holes are grouped on a grid of :data:`HOLE_TILE`-pixel tiles; each connected
+        group of tiles is filled in a window around it (a margin of half its smaller side
+        plus 8 px gives push-pull enough context), so scattered small holes cost little;
+        many groups are filled in one window over all of them.
+        """
+        h, w = self.holes.shape
+        tiles = _hole_tiles(self.holes, HOLE_TILE)
+        _count, _, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
+        boxes = stats[1:, :4] * HOLE_TILE
+        if len(boxes) > MAX_HOLE_WINDOWS:
+            x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+            x1 = (boxes[:, 0] + boxes[:, 2]).max()
+            y1 = (boxes[:, 1] + boxes[:, 3]).max()
+            boxes = np.array([[x0, y0, x1 - x0, y1 - y0]])
+        for x, y, bw, bh in boxes:
+            margin = 8 + min(bw, bh) // 2
+            top, left = max(0, y - margin), max(0, x - margin)
+            window = (slice(top, min(h, y + bh + margin)), slice(left, min(w, x + bw + margin)))
+            filled = fill_holes(self.out[window], self.holes[window])
+            box = (slice(y - top, y - top + bh), slice(x - left, x - left + bw))
+            where = self.holes[window][box]
+            a = self.alpha[window][box][where][:, None]
+            colour = a * filled[box][where] + (1.0 - a) * self.image[window][box][where]
+            frame[window][box][where] = to_uint8(colour)

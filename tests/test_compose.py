@@ -1,0 +1,66 @@
+"""The blend of the forward and backward splat, on accumulators built by hand."""
+
+import numpy as np
+import pytest
+
+from cinemagraph.animate.compose import (
+    contrast_statistics,
+    local_coverage,
+    normalize_and_compose,
+    statistics_shape,
+)
+
+
+def _accumulator(colour: np.ndarray, den: float = 1.0) -> np.ndarray:
+    """An h×w×4 accumulator whose normalised colour is ``colour`` and whose den is ``den``."""
+    return np.concatenate([colour * den, np.full((*colour.shape[:2], 1), den)], -1).astype(
+        np.float32
+    )
+
+
+def _compose(x: np.ndarray, y: np.ndarray, a: float, preserve: bool = True):
+    h, w = x.shape[:2]
+    acc_f, acc_b = _accumulator(x), _accumulator(y)
+    cov_f, cov_b = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    local_coverage(acc_f, cov_f)
+    local_coverage(acc_b, cov_b)
+    alpha = np.ones((h, w), np.float32)
+    stats = np.zeros(statistics_shape(h, w))
+    contrast_statistics(acc_f, acc_b, cov_f, cov_b, a, 1 - a, alpha, stats)
+    frame = np.zeros((h, w, 3), np.uint8)
+    out = np.zeros((h, w, 3), np.float32)
+    holes = np.zeros((h, w), bool)
+    n = normalize_and_compose(acc_f, acc_b, cov_f, cov_b, a, 1 - a, stats, preserve,
+                              x.astype(np.float32), alpha, frame, out, holes)
+    return out, stats, n
+
+
+def test_identical_splats_are_fully_correlated_and_unchanged():
+    rng = np.random.default_rng(0)
+    x = (0.2 + 0.6 * rng.random((48, 64, 3))).astype(np.float32)
+    out, stats, holes = _compose(x, x, 0.5)
+    assert holes == 0
+    np.testing.assert_allclose(stats[..., 1], 1.0, atol=1e-6)  # ρ
+    np.testing.assert_allclose(out, x, atol=1e-5)
+
+
+def test_independent_splats_get_their_variance_back():
+    rng = np.random.default_rng(1)
+    x = (0.3 + 0.4 * rng.random((64, 64, 3))).astype(np.float32)
+    y = (0.3 + 0.4 * rng.random((64, 64, 3))).astype(np.float32)
+    rho = _compose(x, y, 0.5)[1][..., 1]
+    assert rho.shape == (4, 4) and np.abs(rho).max() < 0.3
+    plain, _, _ = _compose(x, y, 0.5, preserve=False)
+    kept, _, _ = _compose(x, y, 0.5)
+    assert plain.std() == pytest.approx(x.std() / np.sqrt(2), rel=0.05)
+    assert kept.std() == pytest.approx(x.std(), rel=0.05)
+    assert kept.mean() == pytest.approx(plain.mean(), abs=1e-3)
+
+
+@pytest.mark.parametrize("a", [1.0, 0.0])
+def test_one_direction_alone_is_its_own_colour(a):
+    rng = np.random.default_rng(2)
+    x = rng.random((32, 32, 3)).astype(np.float32)
+    y = rng.random((32, 32, 3)).astype(np.float32)
+    out, _, _ = _compose(x, y, a)
+    np.testing.assert_allclose(out, x if a == 1.0 else y, atol=1e-5)
