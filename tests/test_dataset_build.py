@@ -47,8 +47,9 @@ def synthetic_clip(seed: int, velocity: tuple[float, float], box: tuple[int, int
     field = np.zeros((size, size, 2), np.float32)
     field[..., 0], field[..., 1] = velocity
     field *= mask[..., None]
-    return animate(image, mask, field, AnimateSettings(frames=frames, feather=0.0,
-                                                       device="cpu")), mask
+    # The plain blend: these clips stand in for footage, whose contrast does not pulse.
+    settings = AnimateSettings(frames=frames, feather=0.0, blend="linear", device="cpu")
+    return animate(image, mask, field, settings), mask
 
 
 def write_clip(folder: Path, name: str, frames: np.ndarray, kind: str = "frames",

@@ -74,7 +74,7 @@ def dataset(tmp_path_factory) -> dict:
 @pytest.fixture(scope="module")
 def trained(dataset, encoder, tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("motion-ckpt") / "motion.ckpt"
-    settings = MotionTrainSettings(steps=400, batch=4, lr=2e-3, device="cpu",
+    settings = MotionTrainSettings(steps=400, batch=8, lr=2e-3, device="cpu",
                                    val_fraction=VAL_FRACTION, val_every=200,
                                    checkpoint_every=0, flip=False, min_crop=0.8)
     with one_torch_thread():
