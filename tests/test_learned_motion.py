@@ -5,6 +5,12 @@ The synthetic clips' motion depends on their caption only (the texture and the b
 random): "river flowing" moves right, "waterfall falling" down, "smoke rising" up and
 "clouds drifting" left. So predicting the direction of a held-out clip needs the text,
 which goes through the tiny random SD pipeline's CLIP text encoder.
+
+That encoder embeds the captions almost alike (cosine ≈ 0.98 for "river flowing" and
+"waterfall falling"), so the text is slow to learn, while a few training clips, told apart
+by their boxes and textures, are quick to memorise — and a net that memorised them fails
+on the held-out clips. ``dataset`` and ``trained`` are set up so that the text wins early
+and clearly, whatever the torch thread count or the engine's blend.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from click.testing import CliRunner
 from cinemagraph.cli.train import train_motion_command
 from cinemagraph.dataset import ClipStore, DatasetSettings, build_dataset, open_dataset
 from cinemagraph.dataset import split_records as split
+from cinemagraph.dataset.layout import clip_id, validation_score
 from cinemagraph.diffusion.tiny import tiny_pipeline
 from cinemagraph.errors import CinemagraphError
 from cinemagraph.learned import (
@@ -36,6 +43,7 @@ from test_dataset_build import angle_between, synthetic_clip, write_clip
 CAPTIONS = {"river flowing": (1.0, 0.0), "waterfall falling": (0.0, 1.0),
             "smoke rising": (0.0, -1.0), "clouds drifting": (-1.0, 0.0)}
 VAL_FRACTION = 0.2
+CLIPS_PER_CAPTION = 8
 
 
 @pytest.fixture(autouse=True)
@@ -50,22 +58,32 @@ def encoder() -> TextEncoder:
 
 
 def tiny_config(encoder: TextEncoder | None, hints: bool = False) -> MotionNetConfig:
-    return MotionNetConfig(size=64, channels=(8, 16, 32), attention_levels=2, heads=2,
+    # 32 px (the 64 px clips are resized): a step costs half of one at 64 px, which pays
+    # for the batch of 8 that `trained` needs.
+    return MotionNetConfig(size=32, channels=(8, 16, 32), attention_levels=2, heads=2,
                            text_dim=encoder.dim if encoder else 0, hints=hints, spade_hidden=8)
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> dict:
+    """32 clips, each caption on 6 training and 2 held-out ones.
+
+    The captions are dealt after the split (which hashes the clip names): with 5 clips a
+    caption dealt in turn, 2 of the 4 held-out clips were waterfalls and none a river, and
+    the 3 training waterfalls against 5 rivers were easier memorised than told apart from
+    them by the text. 6 clips a caption are also harder to memorise than 4.
+    """
     root = tmp_path_factory.mktemp("motion-videos")
     rng = np.random.default_rng(0)
-    index = 0
-    for _ in range(5):
-        for caption, velocity in CAPTIONS.items():
-            top, left = rng.integers(2, 18, size=2)
-            box = (top, left, top + rng.integers(32, 44), left + rng.integers(32, 44))
-            frames, _ = synthetic_clip(100 + index, velocity, box, frames=6)
-            write_clip(root, f"clip{index:02d}", frames, caption=caption)
-            index += 1
+    names = [f"clip{index:02d}" for index in range(CLIPS_PER_CAPTION * len(CAPTIONS))]
+    held = [name for name in names if validation_score(clip_id(name)) < VAL_FRACTION]
+    dealt = [name for name in names if name not in held] + held
+    captions = {name: list(CAPTIONS)[k % len(CAPTIONS)] for k, name in enumerate(dealt)}
+    for index, name in enumerate(names):
+        top, left = rng.integers(2, 18, size=2)
+        box = (top, left, top + rng.integers(32, 44), left + rng.integers(32, 44))
+        frames, _ = synthetic_clip(100 + index, CAPTIONS[captions[name]], box, frames=6)
+        write_clip(root, name, frames, caption=captions[name])
     data = tmp_path_factory.mktemp("motion-data")
     build_dataset(root, data, DatasetSettings(flow="dis-fast", frames_format="png"))
     return {"data": data, "records": open_dataset(data)}
@@ -73,10 +91,21 @@ def dataset(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def trained(dataset, encoder, tmp_path_factory) -> dict:
+    """A text-conditioned run that learns the text rather than the clips.
+
+    A batch of 8 averages the per-clip noise out of the gradient, and there is no caption
+    dropout: an example without its caption can only be fitted by recognising its clip,
+    i.e. by memorising. No flips: the captions name no side, so a mirrored river would
+    contradict its caption. Measured over training seeds 0–2, 1 and 2 torch threads, the
+    engine's "linear" and "contrast" blends, 6- and 8-frame clips and other box draws: the
+    validation EPE is 0.17–0.28 × the zero field's at step 400 (≤ 0.5 at step 200) and every
+    held-out direction is within 8°.
+    """
     path = tmp_path_factory.mktemp("motion-ckpt") / "motion.ckpt"
     settings = MotionTrainSettings(steps=400, batch=8, lr=2e-3, device="cpu",
                                    val_fraction=VAL_FRACTION, val_every=200,
-                                   checkpoint_every=0, flip=False, min_crop=0.8)
+                                   checkpoint_every=0, flip=False, min_crop=0.8,
+                                   caption_dropout=0.0)
     with one_torch_thread():
         result = train_motion(dataset["data"], path, settings, config=tiny_config(encoder),
                               text_encoder=encoder)
@@ -90,7 +119,7 @@ def test_training_beats_the_zero_field_and_predicts_held_out_directions(
     assert history[-1]["val_epe"] < 0.5 * history[-1]["val_zero_epe"]
     model = load_motion_model(trained["path"], "cpu", text_encoder=encoder)
     _, held_out = split(dataset["records"], VAL_FRACTION)
-    assert held_out
+    assert sorted(r.caption for r in held_out) == sorted(2 * list(CAPTIONS))
     store = ClipStore()
     for record in held_out:
         image, mask, truth = store.motion(record)
