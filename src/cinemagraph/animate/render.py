@@ -27,7 +27,7 @@ from .compose import (
     statistics_shape,
 )
 from .fill import fill_holes
-from .splat import _splat_numba, pack_source, splat_accumulate
+from .splat import pack_source, splat_accumulate, splat_packed
 
 #: Holes are grouped on a grid of tiles this many pixels wide before they are filled.
 HOLE_TILE = 8
@@ -39,7 +39,7 @@ MAX_HOLE_WINDOWS = 32
 @numba.njit(cache=True, nogil=True)
 def _splat_direction(source, disp, valid, acc, coverage) -> None:
     acc[...] = 0.0
-    _splat_numba(source, disp, valid, acc)
+    splat_packed(source, disp, valid, acc)
     local_coverage(acc, coverage)
 
 

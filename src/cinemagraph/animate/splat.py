@@ -62,7 +62,13 @@ def _spread_rgbw(acc, source, y, x, y0, x0, w00, w01, w10, w11):
 
 
 @numba.njit(cache=True, nogil=True)
-def _splat_numba(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
+def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
+    """``acc += Σₚ b(·, p + F(p)) · source(p)`` in place (compiled; numpy arrays).
+
+    ``source``: float32 ``H×W×K`` (from :func:`pack_source`); ``disp``: float32 ``H×W×2``
+    pixels (dx, dy); ``valid``: bool ``H×W`` (False = point dropped); ``acc``: float32
+    ``H×W×K``. Mass that lands outside the image is lost.
+    """
     h, w, channels = source.shape
     one = np.float32(1.0)
     for y in range(h):
@@ -119,16 +125,6 @@ def pack_source(image: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np
     )
 
 
-def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
-    """``acc += Σₚ b(·, p + F(p)) · source(p)`` in place (compiled; numpy arrays).
-
-    ``source``: float32 ``H×W×K`` (from :func:`pack_source`); ``disp``: float32 ``H×W×2``
-    pixels (dx, dy); ``valid``: bool ``H×W`` (False = point dropped); ``acc``: float32
-    ``H×W×K``, C-contiguous. Mass that lands outside the image is lost.
-    """
-    _splat_numba(source, disp, valid, acc)
-
-
 def _splat_torch(
     image: torch.Tensor,
     disp: torch.Tensor,
@@ -183,7 +179,7 @@ def splat_accumulate(
     if isinstance(image, torch.Tensor):
         _splat_torch(image, disp, valid, weight, float(alpha), acc)
     else:
-        _splat_numba(pack_source(image, weight, alpha), disp, valid, acc)
+        splat_packed(pack_source(image, weight, alpha), disp, valid, acc)
 
 
 def normalize(acc: np.ndarray, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
