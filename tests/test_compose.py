@@ -7,6 +7,8 @@ from cinemagraph.animate.compose import (
     contrast_statistics,
     local_coverage,
     normalize_and_compose,
+    row_parts,
+    row_spans,
     statistics_shape,
 )
 
@@ -22,16 +24,18 @@ def _compose(x: np.ndarray, y: np.ndarray, a: float, preserve: bool = True):
     h, w = x.shape[:2]
     acc_f, acc_b = _accumulator(x), _accumulator(y)
     cov_f, cov_b = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
-    local_coverage(acc_f, cov_f)
-    local_coverage(acc_b, cov_b)
     alpha = np.ones((h, w), np.float32)
+    lo, hi = row_spans(alpha)
+    parts = row_parts(lo, hi, 2)
+    local_coverage(acc_f, cov_f, lo, hi)
+    local_coverage(acc_b, cov_b, lo, hi)
     stats = np.zeros(statistics_shape(h, w))
-    contrast_statistics(acc_f, acc_b, cov_f, cov_b, a, 1 - a, alpha, stats)
+    contrast_statistics(acc_f, acc_b, cov_f, cov_b, a, 1 - a, alpha, lo, hi, parts, stats)
     frame = np.zeros((h, w, 3), np.uint8)
     out = np.zeros((h, w, 3), np.float32)
     holes = np.zeros((h, w), bool)
     n = normalize_and_compose(acc_f, acc_b, cov_f, cov_b, a, 1 - a, stats, preserve,
-                              x.astype(np.float32), alpha, frame, out, holes)
+                              x.astype(np.float32), alpha, lo, hi, parts, frame, out, holes)
     return out, stats, n
 
 

@@ -57,6 +57,34 @@ _RAW = 10
 _HAS, _RHO, _MU_X, _MU_Y = 0, 1, 2, 5
 
 
+def row_spans(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``alpha`` (float32 ``h×w``), the columns ``[lo, hi)`` that hold all its
+    pixels with ``alpha`` > 0 (int64 ``h`` each; ``lo = hi = 0`` in a row with none).
+
+    The kernels below visit only these spans: nothing else of a frame is animated.
+    """
+    inside = np.asarray(alpha) > 0
+    present = inside.any(axis=1)
+    lo = np.where(present, inside.argmax(axis=1), 0)
+    hi = np.where(present, inside.shape[1] - inside[:, ::-1].argmax(axis=1), 0)
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def row_parts(lo: np.ndarray, hi: np.ndarray, threads: int) -> np.ndarray:
+    """Split the rows into ``threads`` runs with about as many span pixels each.
+
+    Returns int64 boundaries (``threads + 1``): run ``k`` is rows ``parts[k]`` up to
+    ``parts[k+1] − 1``. The parallel kernels give one run to each thread, because the
+    animated pixels are rarely spread evenly over the rows (sky at the top, water at the
+    bottom).
+    """
+    work = np.cumsum(hi - lo)
+    total = int(work[-1]) if work.size else 0
+    goals = total * np.arange(1, threads) / threads
+    inner = np.searchsorted(work, goals, side="left") + 1
+    return np.concatenate([[0], np.minimum(inner, lo.shape[0]), [lo.shape[0]]]).astype(np.int64)
+
+
 def statistics_shape(height: int, width: int) -> tuple[int, int, int]:
     """Shape of the float64 buffer :func:`contrast_statistics` fills for an ``h×w`` crop."""
     return (-(-height // CELL), -(-width // CELL), _RAW)
@@ -85,8 +113,9 @@ def _binomial(acc: np.ndarray, y: int, x: int, k: int) -> float:
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
-    """``coverage`` (float32 ``h×w``) ← G∗den of an accumulator (``h×w×(C+1)``).
+def local_coverage(acc: np.ndarray, coverage: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    """``coverage`` (float32 ``h×w``) ← G∗den of an accumulator (``h×w×(C+1)``), in the
+    spans ``[lo[y], hi[y])`` of :func:`row_spans` (elsewhere ``coverage`` is left as is).
 
     G is the 3×3 binomial kernel, renormalised where it overhangs the border; applied as
     two 3-tap passes.
@@ -95,7 +124,13 @@ def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
     c = acc.shape[2] - 1
     rows = np.empty((h, w), dtype=np.float32)
     for y in range(h):
-        for x in range(w):
+        # The horizontal pass, where this row's vertical neighbours need it.
+        start, stop = w, 0
+        for r in range(max(0, y - 1), min(h, y + 2)):
+            if lo[r] < hi[r]:
+                start = min(start, lo[r])
+                stop = max(stop, hi[r])
+        for x in range(start, stop):
             total = 2.0 * acc[y, x, c]
             weight = 2.0
             if x > 0:
@@ -109,7 +144,7 @@ def local_coverage(acc: np.ndarray, coverage: np.ndarray) -> None:
         up = y - 1 if y > 0 else -1
         down = y + 1 if y < h - 1 else -1
         weight = 2.0 + (up >= 0) + (down >= 0)
-        for x in range(w):
+        for x in range(lo[y], hi[y]):
             total = 2.0 * rows[y, x]
             if up >= 0:
                 total += rows[up, x]
@@ -154,6 +189,9 @@ def contrast_statistics(
     alpha_f: float,
     alpha_b: float,
     alpha: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    parts: np.ndarray,
     stats: np.ndarray,
 ) -> None:
     """Local means and correlation of the two splats, per :data:`CELL`-pixel cell.
@@ -164,49 +202,53 @@ def contrast_statistics(
     directions to measure anything. Only pixels both directions cover count, sampled on
     a grid of every :data:`STRIDE`-th pixel.
     """
-    h, w = alpha.shape
+    h = alpha.shape[0]
     n_rows, n_cols = stats.shape[0], stats.shape[1]
-    for cy in numba.prange(n_rows):
-        band = stats[cy]
-        band[:, :] = 0.0
-        for y in range(cy * CELL, min(h, (cy + 1) * CELL), STRIDE):
-            for x in range(0, w, STRIDE):
-                if (alpha[y, x] <= 0.0 or _direction_weight(alpha_f, cov_f[y, x]) <= 0.0
-                        or _direction_weight(alpha_b, cov_b[y, x]) <= 0.0):
+    # The threads' runs of rows, rounded to whole bands of cells.
+    bounds = np.minimum((parts + CELL // 2) // CELL, n_rows)
+    bounds[-1] = n_rows
+    for part in numba.prange(parts.shape[0] - 1):
+        for cy in range(bounds[part], bounds[part + 1]):
+            band = stats[cy]
+            band[:, :] = 0.0
+            for y in range(cy * CELL, min(h, (cy + 1) * CELL), STRIDE):
+                for x in range(-(-lo[y] // STRIDE) * STRIDE, hi[y], STRIDE):
+                    if (alpha[y, x] <= 0.0 or _direction_weight(alpha_f, cov_f[y, x]) <= 0.0
+                            or _direction_weight(alpha_b, cov_b[y, x]) <= 0.0):
+                        continue
+                    x0, x1, x2 = _colour(acc_f, y, x)
+                    y0, y1, y2 = _colour(acc_b, y, x)
+                    sums = band[x // CELL]
+                    sums[0] += 1.0
+                    sums[1] += x0
+                    sums[2] += x1
+                    sums[3] += x2
+                    sums[4] += y0
+                    sums[5] += y1
+                    sums[6] += y2
+                    sums[7] += x0 * x0 + x1 * x1 + x2 * x2
+                    sums[8] += y0 * y0 + y1 * y1 + y2 * y2
+                    sums[9] += x0 * y0 + x1 * y1 + x2 * y2
+            for cx in range(n_cols):
+                n = band[cx, 0]
+                if n < 8.0:
+                    band[cx, _HAS] = 0.0
                     continue
-                x0, x1, x2 = _colour(acc_f, y, x)
-                y0, y1, y2 = _colour(acc_b, y, x)
-                sums = band[x // CELL]
-                sums[0] += 1.0
-                sums[1] += x0
-                sums[2] += x1
-                sums[3] += x2
-                sums[4] += y0
-                sums[5] += y1
-                sums[6] += y2
-                sums[7] += x0 * x0 + x1 * x1 + x2 * x2
-                sums[8] += y0 * y0 + y1 * y1 + y2 * y2
-                sums[9] += x0 * y0 + x1 * y1 + x2 * y2
-        for cx in range(n_cols):
-            n = band[cx, 0]
-            if n < 8.0:
-                band[cx, _HAS] = 0.0
-                continue
-            var_x = band[cx, 7] / n
-            var_y = band[cx, 8] / n
-            cov_xy = band[cx, 9] / n
-            means = band[cx, 1:7] / n  # a copy: the finished layout overwrites the sums
-            for k in range(3):
-                var_x -= means[k] * means[k]
-                var_y -= means[3 + k] * means[3 + k]
-                cov_xy -= means[k] * means[3 + k]
-            band[cx, _MU_X:_MU_X + 3] = means[:3]
-            band[cx, _MU_Y:_MU_Y + 3] = means[3:]
-            band[cx, _HAS] = 1.0
-            if var_x <= 1e-7 or var_y <= 1e-7:  # flat: no detail to restore
-                band[cx, _RHO] = 1.0
-            else:
-                band[cx, _RHO] = min(1.0, max(0.0, cov_xy / np.sqrt(var_x * var_y)))
+                var_x = band[cx, 7] / n
+                var_y = band[cx, 8] / n
+                cov_xy = band[cx, 9] / n
+                means = band[cx, 1:7] / n  # a copy: the finished layout overwrites the sums
+                for k in range(3):
+                    var_x -= means[k] * means[k]
+                    var_y -= means[3 + k] * means[3 + k]
+                    cov_xy -= means[k] * means[3 + k]
+                band[cx, _MU_X:_MU_X + 3] = means[:3]
+                band[cx, _MU_Y:_MU_Y + 3] = means[3:]
+                band[cx, _HAS] = 1.0
+                if var_x <= 1e-7 or var_y <= 1e-7:  # flat: no detail to restore
+                    band[cx, _RHO] = 1.0
+                else:
+                    band[cx, _RHO] = min(1.0, max(0.0, cov_xy / np.sqrt(var_x * var_y)))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -226,6 +268,9 @@ def normalize_and_compose(
     preserve_contrast: bool,
     image: np.ndarray,
     alpha: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    parts: np.ndarray,
     frame: np.ndarray,
     out: np.ndarray,
     holes: np.ndarray,
@@ -237,14 +282,15 @@ def normalize_and_compose(
     (:func:`local_coverage`); ``alpha_f``, ``alpha_b``: the directions' weights;
     ``stats``: from :func:`contrast_statistics` (read only if ``preserve_contrast``);
     ``image``: float32 ``h×w×3`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
-    the still image; ``frame``: uint8 ``h×w×3`` (may be a view), written where
-    ``alpha > 0`` and a colour exists; ``out``: float32 ``h×w×3`` receives the blended
-    colour (the input itself where ``alpha`` is 0, which is what the hole filling sees
-    there; undefined in holes); ``holes``: bool ``h×w`` set where neither direction
-    covers (never where ``alpha`` is 0). Returns the number of holes (those pixels of
-    ``frame`` are left for the caller to fill).
+    the still image; ``lo``, ``hi``: its :func:`row_spans`; ``parts``: the threads'
+    runs of rows (:func:`row_parts`); ``frame``: uint8 ``h×w×3``
+    (may be a view), written where ``alpha > 0`` and a colour exists; ``out``: float32
+    ``h×w×3`` receives the blended colour where ``alpha > 0`` (undefined in holes; left
+    as is elsewhere); ``holes``: bool ``h×w`` set where neither direction covers and
+    cleared where one does (left as is where ``alpha`` is 0). Returns the number of holes
+    (those pixels of ``frame`` are left for the caller to fill).
     """
-    h, w = alpha.shape
+    w = alpha.shape[1]
     n_rows, n_cols = stats.shape[0], stats.shape[1]
     # Each column's left cell centre and its distance to it, in cells.
     cell_left = np.empty(w, dtype=np.int64)
@@ -255,74 +301,71 @@ def normalize_and_compose(
         cell_left[x] = min(max(left, 0), n_cols - 1)
         cell_frac[x] = gx - left if 0 <= left < n_cols - 1 else 0.0
     count = 0
-    for y in numba.prange(h):
-        # The statistics interpolated to this row, per cell column: [has, ρ, μ_x, μ_y].
-        row = np.zeros((n_cols, 8), dtype=np.float64)
-        if preserve_contrast:
-            gy = (y + 0.5) / CELL - 0.5
-            top = int(np.floor(gy))
-            fy = gy - top
-            for j in range(2):
-                cy = min(max(top + j, 0), n_rows - 1)
-                wy = fy if j == 1 else 1.0 - fy
+    for part in numba.prange(parts.shape[0] - 1):
+        for y in range(parts[part], parts[part + 1]):
+            # The statistics interpolated to this row, per cell column: [has, ρ, μ_x, μ_y].
+            row = np.zeros((n_cols, 8), dtype=np.float64)
+            if preserve_contrast:
+                gy = (y + 0.5) / CELL - 0.5
+                top = int(np.floor(gy))
+                fy = gy - top
+                for j in range(2):
+                    cy = min(max(top + j, 0), n_rows - 1)
+                    wy = fy if j == 1 else 1.0 - fy
+                    for cx in range(n_cols):
+                        has = stats[cy, cx, _HAS] * wy
+                        row[cx, 0] += has
+                        for k in range(1, 8):
+                            row[cx, k] += has * stats[cy, cx, k]
                 for cx in range(n_cols):
-                    has = stats[cy, cx, _HAS] * wy
-                    row[cx, 0] += has
-                    for k in range(1, 8):
-                        row[cx, k] += has * stats[cy, cx, k]
-            for cx in range(n_cols):
-                if row[cx, 0] > 1e-6:
-                    inv = 1.0 / row[cx, 0]
-                    for k in range(1, 8):
-                        row[cx, k] *= inv
-        for x in range(w):
-            weight = alpha[y, x]
-            if weight <= 0.0:  # a still pixel: the input is its colour
+                    if row[cx, 0] > 1e-6:
+                        inv = 1.0 / row[cx, 0]
+                        for k in range(1, 8):
+                            row[cx, k] *= inv
+            for x in range(lo[y], hi[y]):
+                weight = alpha[y, x]
+                if weight <= 0.0:  # a still pixel: the input is its colour
+                    continue
+                wf = _direction_weight(alpha_f, cov_f[y, x])
+                wb = _direction_weight(alpha_b, cov_b[y, x])
+                total = wf + wb
+                if total <= 1e-8:
+                    holes[y, x] = True
+                    count += 1
+                    continue
                 holes[y, x] = False
-                out[y, x, 0] = image[y, x, 0]
-                out[y, x, 1] = image[y, x, 1]
-                out[y, x, 2] = image[y, x, 2]
-                continue
-            wf = _direction_weight(alpha_f, cov_f[y, x])
-            wb = _direction_weight(alpha_b, cov_b[y, x])
-            total = wf + wb
-            if total <= 1e-8:
-                holes[y, x] = True
-                count += 1
-                continue
-            holes[y, x] = False
-            a = wf / total
-            b = wb / total
-            x0, x1, x2 = _colour(acc_f, y, x) if wf > 0.0 else (0.0, 0.0, 0.0)
-            y0, y1, y2 = _colour(acc_b, y, x) if wb > 0.0 else (0.0, 0.0, 0.0)
-            v0 = a * x0 + b * y0
-            v1 = a * x1 + b * y1
-            v2 = a * x2 + b * y2
-            if preserve_contrast and wf > 0.0 and wb > 0.0:
-                c0 = cell_left[x]
-                c1 = c0 + 1 if c0 + 1 < n_cols else c0
-                w0 = (1.0 - cell_frac[x]) * row[c0, 0]
-                w1 = cell_frac[x] * row[c1, 0]
-                has = w0 + w1
-                if has > 1e-6:
-                    w0 /= has
-                    w1 = 1.0 - w0
-                    rho = w0 * row[c0, 1] + w1 * row[c1, 1]
-                    # a + b = 1, so a² + b² + 2abρ = 1 − 2ab(1 − ρ).
-                    boost = 1.0 / np.sqrt(1.0 - 2.0 * a * b * (1.0 - rho)) - 1.0
-                    fa = boost * a
-                    fb = boost * b
-                    v0 += (fa * (x0 - w0 * row[c0, 2] - w1 * row[c1, 2])
-                           + fb * (y0 - w0 * row[c0, 5] - w1 * row[c1, 5]))
-                    v1 += (fa * (x1 - w0 * row[c0, 3] - w1 * row[c1, 3])
-                           + fb * (y1 - w0 * row[c0, 6] - w1 * row[c1, 6]))
-                    v2 += (fa * (x2 - w0 * row[c0, 4] - w1 * row[c1, 4])
-                           + fb * (y2 - w0 * row[c0, 7] - w1 * row[c1, 7]))
-            out[y, x, 0] = v0
-            out[y, x, 1] = v1
-            out[y, x, 2] = v2
-            rest = 1.0 - weight
-            frame[y, x, 0] = _to_byte(255.0 * (weight * v0 + rest * image[y, x, 0]))
-            frame[y, x, 1] = _to_byte(255.0 * (weight * v1 + rest * image[y, x, 1]))
-            frame[y, x, 2] = _to_byte(255.0 * (weight * v2 + rest * image[y, x, 2]))
+                a = wf / total
+                b = wb / total
+                x0, x1, x2 = _colour(acc_f, y, x) if wf > 0.0 else (0.0, 0.0, 0.0)
+                y0, y1, y2 = _colour(acc_b, y, x) if wb > 0.0 else (0.0, 0.0, 0.0)
+                v0 = a * x0 + b * y0
+                v1 = a * x1 + b * y1
+                v2 = a * x2 + b * y2
+                if preserve_contrast and wf > 0.0 and wb > 0.0:
+                    c0 = cell_left[x]
+                    c1 = c0 + 1 if c0 + 1 < n_cols else c0
+                    w0 = (1.0 - cell_frac[x]) * row[c0, 0]
+                    w1 = cell_frac[x] * row[c1, 0]
+                    has = w0 + w1
+                    if has > 1e-6:
+                        w0 /= has
+                        w1 = 1.0 - w0
+                        rho = w0 * row[c0, 1] + w1 * row[c1, 1]
+                        # a + b = 1, so a² + b² + 2abρ = 1 − 2ab(1 − ρ).
+                        boost = 1.0 / np.sqrt(1.0 - 2.0 * a * b * (1.0 - rho)) - 1.0
+                        fa = boost * a
+                        fb = boost * b
+                        v0 += (fa * (x0 - w0 * row[c0, 2] - w1 * row[c1, 2])
+                               + fb * (y0 - w0 * row[c0, 5] - w1 * row[c1, 5]))
+                        v1 += (fa * (x1 - w0 * row[c0, 3] - w1 * row[c1, 3])
+                               + fb * (y1 - w0 * row[c0, 6] - w1 * row[c1, 6]))
+                        v2 += (fa * (x2 - w0 * row[c0, 4] - w1 * row[c1, 4])
+                               + fb * (y2 - w0 * row[c0, 7] - w1 * row[c1, 7]))
+                out[y, x, 0] = v0
+                out[y, x, 1] = v1
+                out[y, x, 2] = v2
+                rest = 1.0 - weight
+                frame[y, x, 0] = _to_byte(255.0 * (weight * v0 + rest * image[y, x, 0]))
+                frame[y, x, 1] = _to_byte(255.0 * (weight * v1 + rest * image[y, x, 1]))
+                frame[y, x, 2] = _to_byte(255.0 * (weight * v2 + rest * image[y, x, 2]))
     return count

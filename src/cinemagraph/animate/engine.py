@@ -160,7 +160,8 @@ def iter_frames(
         canvas = base.copy()
         region = canvas[rows, cols]  # the renderer writes the animated crop in place
         pairs = _SCHEDULES[schedule](
-            renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n
+            renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n,
+            renderer.mask(_contributing_points(alpha)),
         )
         for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
             renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, region)
@@ -168,27 +169,39 @@ def iter_frames(
             bar.update()
 
 
-def _incremental_pairs(field, negated, n: int):
+def _contributing_points(alpha: np.ndarray) -> np.ndarray:
+    """The points whose splat can reach an animated pixel (bool ``h×w``).
+
+    Pixels outside the mask never move, so a still point lands on itself; one that is
+    neither animated (``alpha`` > 0) nor next to an animated pixel reaches nothing the
+    frame shows — not even through the 3×3 neighbourhoods of the blend — and is left out.
+    """
+    animated = (alpha > 0).astype(np.uint8)
+    return cv2.dilate(animated, np.ones((3, 3), np.uint8)).astype(np.bool_)
+
+
+def _incremental_pairs(field, negated, n: int, active):
     """For t = 1…N−1: F₀→ₜ and F₀→₋₍N−t₎ with O(N) Euler steps in all.
 
     The backward displacements are stored once (N−1 of them); the forward ones advance
-    with t. Yields ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``.
+    with t. Only the ``active`` points take part. Yields
+    ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``.
     """
-    backward = EulerIntegrator(negated)
+    backward = EulerIntegrator(negated, active)
     stored = []  # stored[k-1] = backward displacement after k steps
     for _ in range(1, n):
         backward.step()
         stored.append((_copy(backward.disp), _copy(backward.valid)))
-    forward = EulerIntegrator(field)
+    forward = EulerIntegrator(field, active)
     for t in range(1, n):
         forward.step()
         yield (forward.disp, forward.valid, *stored[n - t - 1])
 
 
-def _restarting_pairs(field, negated, n: int):
+def _restarting_pairs(field, negated, n: int, active):
     """The published schedule: both displacements re-integrated from zero for every t."""
     for t in range(1, n):
-        forward, backward = EulerIntegrator(field), EulerIntegrator(negated)
+        forward, backward = EulerIntegrator(field, active), EulerIntegrator(negated, active)
         for _ in range(t):
             forward.step()
         for _ in range(n - t):

@@ -93,18 +93,23 @@ class EulerIntegrator:
     ``field``: float32 ``H×W×2`` numpy array (numba backend) or torch tensor (torch
     backend), pixels per frame. After ``k`` calls to :meth:`step`, :attr:`disp` holds
     F₀→ₖ (float32 ``H×W×2``, pixels) and :attr:`valid` (bool ``H×W``) says which points
-    are still inside the image.
+    are still inside the image. ``active`` (bool ``H×W``, same kind as ``field``;
+    default all) picks the points that take part: the others start dropped.
     """
 
-    def __init__(self, field: np.ndarray | torch.Tensor) -> None:
+    def __init__(
+        self, field: np.ndarray | torch.Tensor, active: np.ndarray | torch.Tensor | None = None
+    ) -> None:
         self.field = field
         h, w = field.shape[:2]
         if isinstance(field, torch.Tensor):
             self.disp = torch.zeros((h, w, 2), dtype=field.dtype, device=field.device)
-            self.valid = torch.ones((h, w), dtype=torch.bool, device=field.device)
+            self.valid = (torch.ones((h, w), dtype=torch.bool, device=field.device)
+                          if active is None else active.clone())
         else:
             self.disp = np.zeros((h, w, 2), dtype=np.float32)
-            self.valid = np.ones((h, w), dtype=np.bool_)
+            self.valid = (np.ones((h, w), dtype=np.bool_) if active is None
+                          else np.array(active, dtype=np.bool_))
         self.steps = 0
 
     def step(self) -> None:

@@ -24,6 +24,8 @@ from .compose import (
     contrast_statistics,
     local_coverage,
     normalize_and_compose,
+    row_parts,
+    row_spans,
     statistics_shape,
 )
 from .fill import fill_holes
@@ -37,22 +39,22 @@ MAX_HOLE_WINDOWS = 32
 
 
 @numba.njit(cache=True, nogil=True)
-def _splat_direction(source, disp, valid, acc, coverage) -> None:
+def _splat_direction(source, disp, valid, acc, coverage, lo, hi) -> None:
     acc[...] = 0.0
     splat_packed(source, disp, valid, acc)
-    local_coverage(acc, coverage)
+    local_coverage(acc, coverage, lo, hi)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _splat_both_directions(
-    source, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b
+    source, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b, lo, hi
 ) -> None:
     """Both splats and their coverage, the forward and the backward one on two threads."""
     for direction in numba.prange(2):
         if direction == 0:
-            _splat_direction(source, fwd_disp, fwd_valid, acc_f, cov_f)
+            _splat_direction(source, fwd_disp, fwd_valid, acc_f, cov_f, lo, hi)
         else:
-            _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b)
+            _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b, lo, hi)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -89,7 +91,9 @@ class FrameRenderer:
         self.preserve_contrast = preserve_contrast
         h, w, c = image.shape
         self.image, self.alpha = image, alpha
-        self.out = np.zeros((h, w, c), dtype=np.float32)
+        self.lo, self.hi = row_spans(alpha)
+        self.parts = row_parts(self.lo, self.hi, numba.get_num_threads())
+        self.out = image.copy()  # where alpha is 0 the input is the colour the fill sees
         self.holes = np.zeros((h, w), dtype=np.bool_)
         self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
         self.coverage = [np.zeros((h, w), dtype=np.float32) for _ in range(2)]
@@ -107,9 +111,14 @@ class FrameRenderer:
         """``field`` (float32 ``h×w×2``) as the backend integrates it."""
         return torch.from_numpy(field).to(self.device) if self.torch else field
 
+    def mask(self, mask: np.ndarray) -> np.ndarray | torch.Tensor:
+        """``mask`` (bool ``h×w``) as the backend integrates it."""
+        return torch.from_numpy(mask).to(self.device) if self.torch else mask
+
     def _splat(self, forward, backward) -> None:
         if not self.torch:
-            _splat_both_directions(self.source, *forward, *backward, *self.accs, *self.coverage)
+            _splat_both_directions(self.source, *forward, *backward, *self.accs, *self.coverage,
+                                   self.lo, self.hi)
             return
         for (disp, valid), t_acc, acc, coverage in zip(
             (forward, backward), self.t_accs, self.accs, self.coverage, strict=True
@@ -117,7 +126,7 @@ class FrameRenderer:
             t_acc.zero_()
             splat_accumulate(self.t_image, disp, valid, self.t_weight, 1.0, t_acc)
             acc[...] = t_acc.cpu().numpy()
-            local_coverage(acc, coverage)
+            local_coverage(acc, coverage, self.lo, self.hi)
 
     def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
         """Write the crop of frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
@@ -128,10 +137,10 @@ class FrameRenderer:
         alpha_f = 1.0 - alpha_b
         if self.preserve_contrast:
             contrast_statistics(*self.accs, *self.coverage, alpha_f, alpha_b, self.alpha,
-                                self.stats)
+                                self.lo, self.hi, self.parts, self.stats)
         n_holes = normalize_and_compose(
             *self.accs, *self.coverage, alpha_f, alpha_b, self.stats, self.preserve_contrast,
-            self.image, self.alpha, frame, self.out, self.holes,
+            self.image, self.alpha, self.lo, self.hi, self.parts, frame, self.out, self.holes,
         )
         if n_holes:
             self._fill(frame)
