@@ -154,10 +154,11 @@ def local_coverage(acc: np.ndarray, coverage: np.ndarray, lo: np.ndarray, hi: np
 
 
 @numba.njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _direction_weight(alpha_d: float, coverage: float) -> float:
+def _direction_weight(alpha_d: np.float32, coverage: np.float32) -> np.float32:
+    """A direction's share before normalising: ``alpha_d · min(1, coverage / τ)``."""
     if alpha_d <= 0.0 or coverage <= 1e-6:
-        return 0.0
-    return alpha_d * min(1.0, coverage / FULL_COVERAGE)
+        return np.float32(0.0)
+    return alpha_d * min(np.float32(1.0), coverage * np.float32(1.0 / FULL_COVERAGE))
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -175,9 +176,10 @@ def _colour(acc: np.ndarray, y: int, x: int) -> tuple[float, float, float]:
     """num/den (RGB) at (y, x); (G∗num)/(G∗den) where the pixel got nothing."""
     own = acc[y, x, 3]
     if own > 1e-4:
-        inv = 1.0 / own
+        inv = np.float32(1.0) / own
         return acc[y, x, 0] * inv, acc[y, x, 1] * inv, acc[y, x, 2] * inv
-    return _blurred_colour(acc, y, x)
+    c0, c1, c2 = _blurred_colour(acc, y, x)
+    return np.float32(c0), np.float32(c1), np.float32(c2)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -204,6 +206,7 @@ def contrast_statistics(
     """
     h = alpha.shape[0]
     n_rows, n_cols = stats.shape[0], stats.shape[1]
+    af, ab = np.float32(alpha_f), np.float32(alpha_b)
     # The threads' runs of rows, rounded to whole bands of cells.
     bounds = np.minimum((parts + CELL // 2) // CELL, n_rows)
     bounds[-1] = n_rows
@@ -213,8 +216,8 @@ def contrast_statistics(
             band[:, :] = 0.0
             for y in range(cy * CELL, min(h, (cy + 1) * CELL), STRIDE):
                 for x in range(-(-lo[y] // STRIDE) * STRIDE, hi[y], STRIDE):
-                    if (alpha[y, x] <= 0.0 or _direction_weight(alpha_f, cov_f[y, x]) <= 0.0
-                            or _direction_weight(alpha_b, cov_b[y, x]) <= 0.0):
+                    if (alpha[y, x] <= 0.0 or _direction_weight(af, cov_f[y, x]) <= 0.0
+                            or _direction_weight(ab, cov_b[y, x]) <= 0.0):
                         continue
                     x0, x1, x2 = _colour(acc_f, y, x)
                     y0, y1, y2 = _colour(acc_b, y, x)
@@ -252,8 +255,9 @@ def contrast_statistics(
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _to_byte(value: float) -> np.uint8:
-    return np.uint8(min(max(np.floor(value + 0.5), 0.0), 255.0))
+def _to_byte(value: np.float32) -> np.uint8:
+    return np.uint8(min(max(np.floor(value + np.float32(0.5)), np.float32(0.0)),
+                        np.float32(255.0)))
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy", fastmath=True)
@@ -294,17 +298,20 @@ def normalize_and_compose(
     n_rows, n_cols = stats.shape[0], stats.shape[1]
     # Each column's left cell centre and its distance to it, in cells.
     cell_left = np.empty(w, dtype=np.int64)
-    cell_frac = np.empty(w, dtype=np.float64)
+    cell_frac = np.empty(w, dtype=np.float32)
     for x in range(w):
         gx = (x + 0.5) / CELL - 0.5
         left = int(np.floor(gx))
         cell_left[x] = min(max(left, 0), n_cols - 1)
         cell_frac[x] = gx - left if 0 <= left < n_cols - 1 else 0.0
+    # Arithmetic in float32, like the accumulators.
+    one, zero, full = np.float32(1.0), np.float32(0.0), np.float32(255.0)
+    af, ab = np.float32(alpha_f), np.float32(alpha_b)
     count = 0
     for part in numba.prange(parts.shape[0] - 1):
         for y in range(parts[part], parts[part + 1]):
             # The statistics interpolated to this row, per cell column: [has, ρ, μ_x, μ_y].
-            row = np.zeros((n_cols, 8), dtype=np.float64)
+            row = np.zeros((n_cols, 8), dtype=np.float32)
             if preserve_contrast:
                 gy = (y + 0.5) / CELL - 0.5
                 top = int(np.floor(gy))
@@ -313,46 +320,47 @@ def normalize_and_compose(
                     cy = min(max(top + j, 0), n_rows - 1)
                     wy = fy if j == 1 else 1.0 - fy
                     for cx in range(n_cols):
-                        has = stats[cy, cx, _HAS] * wy
+                        has = np.float32(stats[cy, cx, _HAS] * wy)
                         row[cx, 0] += has
                         for k in range(1, 8):
-                            row[cx, k] += has * stats[cy, cx, k]
+                            row[cx, k] += has * np.float32(stats[cy, cx, k])
                 for cx in range(n_cols):
                     if row[cx, 0] > 1e-6:
-                        inv = 1.0 / row[cx, 0]
+                        inv = one / row[cx, 0]
                         for k in range(1, 8):
                             row[cx, k] *= inv
             for x in range(lo[y], hi[y]):
                 weight = alpha[y, x]
                 if weight <= 0.0:  # a still pixel: the input is its colour
                     continue
-                wf = _direction_weight(alpha_f, cov_f[y, x])
-                wb = _direction_weight(alpha_b, cov_b[y, x])
+                wf = _direction_weight(af, cov_f[y, x])
+                wb = _direction_weight(ab, cov_b[y, x])
                 total = wf + wb
                 if total <= 1e-8:
                     holes[y, x] = True
                     count += 1
                     continue
                 holes[y, x] = False
-                a = wf / total
-                b = wb / total
-                x0, x1, x2 = _colour(acc_f, y, x) if wf > 0.0 else (0.0, 0.0, 0.0)
-                y0, y1, y2 = _colour(acc_b, y, x) if wb > 0.0 else (0.0, 0.0, 0.0)
+                inv = one / total
+                a = wf * inv
+                b = wb * inv
+                x0, x1, x2 = _colour(acc_f, y, x) if wf > 0.0 else (zero, zero, zero)
+                y0, y1, y2 = _colour(acc_b, y, x) if wb > 0.0 else (zero, zero, zero)
                 v0 = a * x0 + b * y0
                 v1 = a * x1 + b * y1
                 v2 = a * x2 + b * y2
                 if preserve_contrast and wf > 0.0 and wb > 0.0:
                     c0 = cell_left[x]
                     c1 = c0 + 1 if c0 + 1 < n_cols else c0
-                    w0 = (1.0 - cell_frac[x]) * row[c0, 0]
+                    w0 = (one - cell_frac[x]) * row[c0, 0]
                     w1 = cell_frac[x] * row[c1, 0]
                     has = w0 + w1
                     if has > 1e-6:
                         w0 /= has
-                        w1 = 1.0 - w0
+                        w1 = one - w0
                         rho = w0 * row[c0, 1] + w1 * row[c1, 1]
                         # a + b = 1, so a² + b² + 2abρ = 1 − 2ab(1 − ρ).
-                        boost = 1.0 / np.sqrt(1.0 - 2.0 * a * b * (1.0 - rho)) - 1.0
+                        boost = one / np.sqrt(one - np.float32(2.0) * a * b * (one - rho)) - one
                         fa = boost * a
                         fb = boost * b
                         v0 += (fa * (x0 - w0 * row[c0, 2] - w1 * row[c1, 2])
@@ -364,8 +372,8 @@ def normalize_and_compose(
                 out[y, x, 0] = v0
                 out[y, x, 1] = v1
                 out[y, x, 2] = v2
-                rest = 1.0 - weight
-                frame[y, x, 0] = _to_byte(255.0 * (weight * v0 + rest * image[y, x, 0]))
-                frame[y, x, 1] = _to_byte(255.0 * (weight * v1 + rest * image[y, x, 1]))
-                frame[y, x, 2] = _to_byte(255.0 * (weight * v2 + rest * image[y, x, 2]))
+                rest = one - weight
+                frame[y, x, 0] = _to_byte(full * (weight * v0 + rest * image[y, x, 0]))
+                frame[y, x, 1] = _to_byte(full * (weight * v1 + rest * image[y, x, 1]))
+                frame[y, x, 2] = _to_byte(full * (weight * v2 + rest * image[y, x, 2]))
     return count

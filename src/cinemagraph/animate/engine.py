@@ -129,6 +129,12 @@ def iter_frames(
     ``"restart"`` re-integrates from zero for every frame (O(N²), as the published code
     does) and exists as a reference for tests and benchmarks — the frames are the same.
     """
+    for frame in _render_loop(image, mask, field, settings, progress, backend, schedule):
+        yield frame.copy()
+
+
+def _render_loop(image, mask, field, settings, progress, backend, schedule):
+    """The frames of :func:`iter_frames`, each yielded as one buffer the next overwrites."""
     if schedule not in _SCHEDULES:
         raise CinemagraphError(f"schedule must be one of {sorted(_SCHEDULES)}, got {schedule!r}")
     settings = settings or AnimateSettings()
@@ -141,11 +147,11 @@ def iter_frames(
     weights = blend_weights(mask, settings.feather)
     bar = tqdm(total=n, desc="animate", unit="frame", disable=not progress, leave=False)
     with bar:
-        yield base.copy()
+        yield base
         bar.update()
         if not (field != 0).any():
             for _ in range(1, n):
-                yield base.copy()
+                yield base
                 bar.update()
             return
 
@@ -165,7 +171,7 @@ def iter_frames(
         )
         for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
             renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, region)
-            yield canvas.copy()
+            yield canvas
             bar.update()
 
 
@@ -231,8 +237,7 @@ def animate(
     h, w = np.asarray(image).shape[:2]
     frames = np.empty((settings.frames, h, w, 3), dtype=np.uint8)
     for t, frame in enumerate(
-        iter_frames(image, mask, field, settings, progress=progress, backend=backend,
-                    schedule=schedule)
+        _render_loop(image, mask, field, settings, progress, backend, schedule)
     ):
         frames[t] = frame
     return frames

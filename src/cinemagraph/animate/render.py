@@ -57,18 +57,6 @@ def _splat_both_directions(
             _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b, lo, hi)
 
 
-@numba.njit(cache=True, nogil=True)
-def _hole_tiles(holes: np.ndarray, tile: int) -> np.ndarray:
-    """uint8 grid, 1 where a ``tile``×``tile`` block of ``holes`` (bool ``h×w``) has one."""
-    h, w = holes.shape
-    tiles = np.zeros((-(-h // tile), -(-w // tile)), dtype=np.uint8)
-    for y in range(h):
-        for x in range(w):
-            if holes[y, x]:
-                tiles[y // tile, x // tile] = 1
-    return tiles
-
-
 class FrameRenderer:
     """Renders the animated crop of each frame with one backend: numba (CPU) or torch.
 
@@ -154,7 +142,9 @@ class FrameRenderer:
         many groups are filled in one window over all of them.
         """
         h, w = self.holes.shape
-        tiles = _hole_tiles(self.holes, HOLE_TILE)
+        rows, cols = np.divmod(np.flatnonzero(self.holes), w)
+        tiles = np.zeros((-(-h // HOLE_TILE), -(-w // HOLE_TILE)), dtype=np.uint8)
+        tiles[rows // HOLE_TILE, cols // HOLE_TILE] = 1
         _count, _, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
         boxes = stats[1:, :4] * HOLE_TILE
         if len(boxes) > MAX_HOLE_WINDOWS:
