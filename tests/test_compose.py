@@ -1,7 +1,12 @@
 """The blend of the forward and backward splat, on accumulators built by hand."""
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from cinemagraph.animate.compose import (
     contrast_statistics,
@@ -68,3 +73,25 @@ def test_one_direction_alone_is_its_own_colour(a):
     y = rng.random((32, 32, 3)).astype(np.float32)
     out, _, _ = _compose(x, y, a)
     np.testing.assert_allclose(out, x if a == 1.0 else y, atol=1e-5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    alpha=arrays(np.float32, st.tuples(st.integers(1, 40), st.integers(1, 30)),
+                 elements=st.sampled_from([0.0, 0.0, 0.5, 1.0])),
+    threads=st.integers(1, 6),
+)
+def test_row_spans_hold_every_animated_pixel_and_threads_share_the_work(alpha, threads):
+    lo, hi = row_spans(alpha)
+    cols = np.arange(alpha.shape[1])
+    inside = (cols >= lo[:, None]) & (cols < hi[:, None])
+    assert not ((alpha > 0) & ~inside).any()
+    present = (alpha > 0).any(axis=1)
+    assert (alpha[present, lo[present]] > 0).all() and (alpha[present, hi[present] - 1] > 0).all()
+    parts = row_parts(lo, hi, threads)
+    assert parts[0] == 0 and parts[-1] == alpha.shape[0] and len(parts) == threads + 1
+    assert (np.diff(parts) >= 0).all()
+    work = hi - lo
+    shares = [work[a:b].sum() for a, b in itertools.pairwise(parts)]
+    # No thread gets more than its share plus one row.
+    assert max(shares) <= work.sum() / threads + work.max()

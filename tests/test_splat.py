@@ -111,3 +111,31 @@ def test_fill_border_holes_and_degenerate_cases():
     assert np.isfinite(filled).all() and filled[holes].min() > 0.04
     everything = np.ones((10, 12), bool)
     np.testing.assert_array_equal(fill_holes(image, everything), image)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shift=st.tuples(st.floats(-3, 3, width=32), st.floats(-3, 3, width=32)),
+    stretch=st.floats(-0.6, 0.6),
+    seed=st.integers(0, 2**16),
+)
+def test_smooth_fields_splat_alike_on_both_backends(shift, stretch, seed):
+    # Neighbouring points of a smooth field land on neighbouring pixels: the case in which
+    # the numba kernel merges a point's right column with the next point's left one.
+    h, w = 12, 17
+    rng = np.random.default_rng(seed)
+    image = smooth_texture(h, w, seed=seed % 7)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    disp = np.stack([shift[0] + stretch * xs + 0.3 * np.sin(ys), shift[1] + 0.0 * xs], -1)
+    disp = disp.astype(np.float32)
+    disp[rng.random((h, w)) < 0.1] = 0.0  # some points at rest
+    valid = rng.random((h, w)) > 0.1
+    weight = rng.uniform(0.2, 1.0, (h, w)).astype(np.float32)
+    acc = np.zeros((h, w, 4), np.float32)
+    splat_accumulate(image, disp, valid, weight, 1.0, acc)
+    acc_t = torch.zeros((h, w, 4))
+    splat_accumulate(
+        torch.from_numpy(image), torch.from_numpy(disp), torch.from_numpy(valid),
+        torch.from_numpy(weight), 1.0, acc_t,
+    )
+    np.testing.assert_allclose(acc, acc_t.numpy(), atol=1e-5)
