@@ -1,3 +1,5 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -222,3 +224,30 @@ def test_points_left_out_could_not_change_a_byte(monkeypatch, backend):
     monkeypatch.setattr(engine, "_contributing_points", lambda a: np.ones(a.shape, bool))
     full = animate(scene.image, scene.mask, field, settings, backend=backend)
     assert lean.tobytes() == full.tobytes()
+
+
+@pytest.mark.parametrize("frames", [2, 3, 10, 17])
+def test_checkpointed_backward_states_give_the_same_frames_in_less_memory(monkeypatch, frames):
+    h, w = 48, 64
+    image = smooth_texture(h, w, seed=5)
+    mask = np.ones((h, w), np.float32)  # the whole image moves: states are h×w
+    field = constant_field(h, w, 0.45, 0.8)
+    settings = AnimateSettings(frames=frames)
+
+    def peak():
+        animate(image, mask, field, settings)  # allocations of a first run do not count
+        tracemalloc.start()
+        result = animate(image, mask, field, settings)
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return result, top
+
+    stored, stored_peak = peak()
+    monkeypatch.setattr(engine, "STORED_STATES_BUDGET", 0)
+    checkpointed, checkpointed_peak = peak()
+    assert checkpointed.tobytes() == stored.tobytes()
+    restarted = animate(image, mask, field, settings, schedule="restart")
+    assert checkpointed.tobytes() == restarted.tobytes()
+    if frames == 17:  # 16 states stored whole; 4 checkpoints and a run of 4 at a time
+        state = h * w * engine.STATE_BYTES_PER_PIXEL
+        assert checkpointed_peak < stored_peak - 6 * state

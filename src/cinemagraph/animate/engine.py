@@ -13,12 +13,15 @@ frame (the splats, the blend of :mod:`.compose`, the hole filling of :mod:`.fill
 result is blended into the input through a feathered mask, and beyond the feather every
 frame equals the input exactly. Only the mask's bounding box is rendered.
 
-Both integrations cost O(N) steps per video: the backward displacements are stored once
-(``(N−1)×h×w×2`` float32 for the mask's bounding box), the forward ones advance with ``t``.
+Both integrations cost O(N) steps per video: the forward displacements advance with
+``t``; the backward ones are integrated once and stored (N−1 states of 9 bytes per pixel
+of the mask's bounding box), or — when that would pass :data:`STORED_STATES_BUDGET` —
+re-integrated run by run from √N checkpoints, for twice the backward steps.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import cv2
@@ -31,6 +34,13 @@ from ..errors import CinemagraphError
 from .integrate import EulerIntegrator
 from .render import FrameRenderer
 from .settings import REFERENCE_WIDTH, AnimateSettings
+
+#: Bytes that the backward displacements of one video may take before they are
+#: re-integrated from checkpoints instead of stored whole (see ``_backward_states``).
+STORED_STATES_BUDGET = 1 << 30
+
+#: One stored integration state per pixel: (dx, dy) in float32 and a bool.
+STATE_BYTES_PER_PIXEL = 9
 
 
 def effective_field(field: np.ndarray, settings: AnimateSettings) -> np.ndarray:
@@ -189,19 +199,52 @@ def _contributing_points(alpha: np.ndarray) -> np.ndarray:
 def _incremental_pairs(field, negated, n: int, active):
     """For t = 1…N−1: F₀→ₜ and F₀→₋₍N−t₎ with O(N) Euler steps in all.
 
-    The backward displacements are stored once (N−1 of them); the forward ones advance
-    with t. Only the ``active`` points take part. Yields
-    ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``.
+    The forward displacements advance with t; the backward ones are needed in the
+    opposite order and come from :func:`_backward_states`. Only the ``active`` points
+    take part. Yields ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``.
     """
-    backward = EulerIntegrator(negated, active)
-    stored = []  # stored[k-1] = backward displacement after k steps
-    for _ in range(1, n):
-        backward.step()
-        stored.append((_copy(backward.disp), _copy(backward.valid)))
     forward = EulerIntegrator(field, active)
-    for t in range(1, n):
+    for _t, (bwd_disp, bwd_valid) in zip(
+        range(1, n), _backward_states(negated, n, active), strict=True
+    ):
         forward.step()
-        yield (forward.disp, forward.valid, *stored[n - t - 1])
+        yield forward.disp, forward.valid, bwd_disp, bwd_valid
+
+
+def _backward_states(negated, n: int, active):
+    """``(disp, valid)`` of F₀→₋ₖ for k = N−1 down to 1.
+
+    While the N−1 states fit in :data:`STORED_STATES_BUDGET` bytes they are integrated
+    once and stored. Beyond it, only every c-th state (c ≈ √N) is kept as a checkpoint
+    on a first pass, and each run of c states is integrated again from its checkpoint
+    when the frames reach it: about 2√N states in memory at a time, for about twice the
+    steps. Both give the same states to the bit.
+    """
+    h, w = negated.shape[:2]
+    backward = EulerIntegrator(negated, active)
+    if (n - 1) * h * w * STATE_BYTES_PER_PIXEL <= STORED_STATES_BUDGET:
+        stored = []  # stored[k-1] = the state after k steps
+        for _ in range(1, n):
+            backward.step()
+            stored.append((_copy(backward.disp), _copy(backward.valid)))
+        while stored:
+            yield stored.pop()  # memory goes back as the frames use the states up
+        return
+    run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
+    checkpoints = [(_copy(backward.disp), _copy(backward.valid))]  # states 0, c, 2c, …
+    for k in range(1, (n - 2) // run * run + 1):
+        backward.step()
+        if k % run == 0:
+            checkpoints.append((_copy(backward.disp), _copy(backward.valid)))
+    while checkpoints:
+        start = (len(checkpoints) - 1) * run
+        backward.disp, backward.valid = checkpoints.pop()
+        states = []
+        for _ in range(start + 1, min(start + run, n - 1) + 1):
+            backward.step()
+            states.append((_copy(backward.disp), _copy(backward.valid)))
+        while states:
+            yield states.pop()
 
 
 def _restarting_pairs(field, negated, n: int, active):
