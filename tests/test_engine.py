@@ -34,7 +34,7 @@ def test_frame_zero_is_the_input_and_shape_follows_settings():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_demo_loop_seam_is_no_larger_than_the_median_step(seed):
-    scene = build_scene(256, 192, seed=seed)
+    scene = build_scene(512, 384, seed=seed)  # the demo's own size
     field = demo_motion(scene, seed=seed)
     ratios = {}
     for blend in ("contrast", "linear"):

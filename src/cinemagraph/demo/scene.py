@@ -24,12 +24,14 @@ MIN_SIZE = 64
 #: Size (width, height) at which the regions' default speeds below are stated.
 REFERENCE_SIZE = (512, 384)
 #: Each region's name, prompt, default direction (degrees CCW on screen) and default
-#: speed (px/frame at the reference size). The falls' speed is such that a loop of
-#: :data:`LOOP_FRAMES` frames moves the water less than the falls' height: the still
-#: lip above and the still plunge line below give nothing to fill a longer gap with.
+#: speed (px/frame at the reference size). A loop of :data:`LOOP_FRAMES` frames moves
+#: the falls' water about two thirds of their height. Symmetric splatting shows, mid-loop,
+#: the water from the lip pushed down and the water from the plunge line pushed up; at a
+#: full height per loop the two trailing edges meet in the middle of the falls, and
+#: neither direction has texture there but the lip's stretched in streaks.
 REGION_MOTIONS = (
     (sky.REGION, "clouds drifting right", 0.0, 0.5),
-    (water.WATERFALL, "waterfall", 270.0, 2.4),
+    (water.WATERFALL, "waterfall", 270.0, 1.8),
     (water.POOL, "lake rippling gently", 270.0, 0.3),
 )
 #: Loop length (frames) the default speeds are chosen for.
