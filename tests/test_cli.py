@@ -241,3 +241,14 @@ def test_version_and_help(capsys):
     assert run(["--version"], capsys)[0] == 0
     code, out, _ = run(["animate", "--help"], capsys)
     assert code == 0 and "--direction" in out
+
+
+def test_a_loop_too_long_for_its_region_warns_and_still_writes(inputs, capsys):
+    d = inputs["dir"]  # the mask is a box 26 px tall
+    code, _, err = run(["animate", inputs["image"], "--mask", inputs["mask"], "--direction",
+                        270, "--speed", 1, "--frames", 30, "-q", "-o", d / "long.gif"], capsys)
+    assert code == 0 and (d / "long.gif").exists()
+    assert "warning:" in err and "runs out of texture" in err
+    code, _, err = run(["animate", inputs["image"], "--mask", inputs["mask"], "--direction",
+                        270, "--speed", 1, "--frames", 12, "-q", "-o", d / "short.gif"], capsys)
+    assert code == 0 and "warning" not in err

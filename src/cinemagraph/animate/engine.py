@@ -22,6 +22,7 @@ re-integrated run by run from √N checkpoints, for twice the backward steps.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 
 import cv2
@@ -32,6 +33,7 @@ from tqdm.auto import tqdm
 from ..contract import check_field, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
 from .integrate import EulerIntegrator
+from .reach import overlong_reach
 from .render import FrameRenderer
 from .settings import REFERENCE_WIDTH, AnimateSettings
 
@@ -153,6 +155,15 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
     device = resolve_device(settings.device)
     backend = backend or ("torch" if device == "cuda" else "numba")
 
+    too_far = overlong_reach(field, n)
+    if too_far is not None:
+        warnings.warn(
+            f"a loop of {n} frames moves the fluid {too_far.travel_px:.0f} px, "
+            f"{too_far.share:.0%} of its region's length along the flow "
+            f"({too_far.length_px:.0f} px), so the middle of the loop runs out of texture: "
+            "use fewer frames or a lower speed (two thirds of the length at most)",
+            stacklevel=3,
+        )
     base = to_uint8(image)
     weights = blend_weights(mask, settings.feather)
     bar = tqdm(total=n, desc="animate", unit="frame", disable=not progress, leave=False)

@@ -1,0 +1,68 @@
+"""How far one loop carries each moving region, against the region's length along its flow.
+
+Mid-loop, symmetric splatting shows the fluid that entered a region pushed forward and
+the fluid that left it pushed back. Their trailing edges are the region's length minus a
+loop's travel apart; once a loop carries the fluid about its whole length they meet, and
+the middle of the loop has no texture left but stretched streaks. The engine warns then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: A loop that carries a region's fluid more than this share of its length is too long.
+MAX_TRAVEL_SHARE = 0.9
+
+#: Regions smaller than this share of all moving pixels are not looked at.
+MIN_REGION_SHARE = 0.01
+
+#: A region whose mean velocity is below this share of its mean speed has no one flow
+#: direction (a swirl, a spreading pool) and so no length along it.
+MIN_COHERENCE = 0.5
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One moving region's loop travel and length along its flow, in pixels."""
+
+    travel_px: float
+    length_px: float
+
+    @property
+    def share(self) -> float:
+        return self.travel_px / self.length_px
+
+
+def region_reaches(field: np.ndarray, frames: int) -> list[Reach]:
+    """Travel per loop (``frames`` × median speed) and length along the mean flow of each
+    connected moving region of ``field`` (float32 ``H×W×2``, px/frame), largest first."""
+    moving = (field != 0).any(axis=-1).astype(np.uint8)
+    total = int(moving.sum())
+    if total == 0:
+        return []
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1
+    reaches = []
+    for label in order:
+        if stats[label, cv2.CC_STAT_AREA] < max(16, MIN_REGION_SHARE * total):
+            break
+        ys, xs = np.nonzero(labels == label)
+        velocity = field[ys, xs].astype(np.float64)
+        speed = np.linalg.norm(velocity, axis=1)
+        mean = velocity.mean(axis=0)
+        if np.linalg.norm(mean) < MIN_COHERENCE * speed.mean():
+            continue
+        along = (xs * mean[0] + ys * mean[1]) / np.linalg.norm(mean)
+        reaches.append(Reach(frames * float(np.median(speed)),
+                             float(along.max() - along.min() + 1.0)))
+    return reaches
+
+
+def overlong_reach(field: np.ndarray, frames: int) -> Reach | None:
+    """The region a loop carries furthest past :data:`MAX_TRAVEL_SHARE` of its length,
+    or None when every region keeps texture through the loop."""
+    too_far = [r for r in region_reaches(field, frames) if r.share > MAX_TRAVEL_SHARE]
+    return max(too_far, key=lambda r: r.share, default=None)
