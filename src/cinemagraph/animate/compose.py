@@ -268,8 +268,9 @@ def contrast_statistics(
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _to_byte(value: np.float32) -> np.uint8:
-    return np.uint8(min(max(np.floor(value + np.float32(0.5)), np.float32(0.0)),
-                        np.float32(255.0)))
+    """round(value) clamped to 0…255: clamping first, truncation is rounding down."""
+    return np.uint8(np.int32(min(max(value + np.float32(0.5), np.float32(0.0)),
+                                 np.float32(255.0))))
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy", fastmath=True)
@@ -288,7 +289,6 @@ def normalize_and_compose(
     hi: np.ndarray,
     parts: np.ndarray,
     frame: np.ndarray,
-    out: np.ndarray,
     holes: np.ndarray,
 ) -> int:
     """Blend the two splats and write the composited pixels into ``frame``.
@@ -300,9 +300,8 @@ def normalize_and_compose(
     ``image``: float32 ``h×w×3`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
     the still image; ``lo``, ``hi``: its :func:`row_spans`; ``parts``: the threads'
     runs of rows (:func:`row_parts`); ``frame``: uint8 ``h×w×3``
-    (may be a view), written where ``alpha > 0`` and a colour exists; ``out``: float32
-    ``h×w×3`` receives the blended colour where ``alpha > 0`` (undefined in holes; left
-    as is elsewhere); ``holes``: bool ``h×w`` set where neither direction covers and
+    (may be a view), written where ``alpha > 0`` and a colour exists; ``holes``: bool
+    ``h×w`` set where neither direction covers and
     cleared where one does (left as is where ``alpha`` is 0). Returns the number of holes
     (those pixels of ``frame`` are left for the caller to fill).
     """
@@ -381,9 +380,6 @@ def normalize_and_compose(
                                + fb * (y1 - w0 * row[c0, 6] - w1 * row[c1, 6]))
                         v2 += (fa * (x2 - w0 * row[c0, 4] - w1 * row[c1, 4])
                                + fb * (y2 - w0 * row[c0, 7] - w1 * row[c1, 7]))
-                out[y, x, 0] = v0
-                out[y, x, 1] = v1
-                out[y, x, 2] = v2
                 rest = one - weight
                 frame[y, x, 0] = _to_byte(full * (weight * v0 + rest * image[y, x, 0]))
                 frame[y, x, 1] = _to_byte(full * (weight * v1 + rest * image[y, x, 1]))

@@ -81,7 +81,6 @@ class FrameRenderer:
         self.image, self.alpha = image, alpha
         self.lo, self.hi = row_spans(alpha)
         self.parts = row_parts(self.lo, self.hi, numba.get_num_threads())
-        self.out = image.copy()  # where alpha is 0 the input is the colour the fill sees
         self.holes = np.zeros((h, w), dtype=np.bool_)
         self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
         self.coverage = [np.zeros((h, w), dtype=np.float32) for _ in range(2)]
@@ -128,7 +127,7 @@ class FrameRenderer:
                                 self.lo, self.hi, self.parts, self.stats)
         n_holes = normalize_and_compose(
             *self.accs, *self.coverage, alpha_f, alpha_b, self.stats, self.preserve_contrast,
-            self.image, self.alpha, self.lo, self.hi, self.parts, frame, self.out, self.holes,
+            self.image, self.alpha, self.lo, self.hi, self.parts, frame, self.holes,
         )
         if n_holes:
             self._fill(frame)
@@ -139,7 +138,8 @@ class FrameRenderer:
         Holes are grouped on a grid of :data:`HOLE_TILE`-pixel tiles; each connected
         group of tiles is filled in a window around it (a margin of half its smaller side
         plus 8 px gives push-pull enough context), so scattered small holes cost little;
-        many groups are filled in one window over all of them.
+        many groups are filled in one window over all of them. The colours around the
+        holes are those of the frame itself.
         """
         h, w = self.holes.shape
         rows, cols = np.divmod(np.flatnonzero(self.holes), w)
@@ -156,7 +156,8 @@ class FrameRenderer:
             margin = 8 + min(bw, bh) // 2
             top, left = max(0, y - margin), max(0, x - margin)
             window = (slice(top, min(h, y + bh + margin)), slice(left, min(w, x + bw + margin)))
-            filled = fill_holes(self.out[window], self.holes[window])
+            known = frame[window].astype(np.float32) * np.float32(1.0 / 255.0)
+            filled = fill_holes(known, self.holes[window])
             box = (slice(y - top, y - top + bh), slice(x - left, x - left + bw))
             where = self.holes[window][box]
             a = self.alpha[window][box][where][:, None]
