@@ -38,6 +38,44 @@ def _spread(acc, source, y, x, y0, x0, w00, w01, w10, w11, channels):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _kernel_corner(x, y, dx, dy):
+    """Top-left pixel (x0, y0) of the 2×2 kernel around (x + dx, y + dy) and the
+    kernel's weights along each axis: (x0, y0, ax, ay, 1 − ax, 1 − ay)."""
+    one = np.float32(1.0)
+    tx = np.float32(x) + dx
+    ty = np.float32(y) + dy
+    fx0 = np.floor(tx)
+    fy0 = np.floor(ty)
+    ax = tx - fx0
+    ay = ty - fy0
+    return int(fx0), int(fy0), ax, ay, one - ax, one - ay
+
+
+@numba.njit(cache=True, nogil=True)
+def _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by):
+    """Add source[y, x] to those of the 2×2 pixels at (y0, x0) that lie inside ``acc``.
+
+    Only points landing on the border come here; kept out of line, it leaves the kernels'
+    common case small.
+    """
+    h, w, channels = acc.shape
+    for j in range(2):
+        yy = y0 + j
+        if yy < 0 or yy >= h:
+            continue
+        ky = ay if j == 1 else by
+        for i in range(2):
+            xx = x0 + i
+            if xx < 0 or xx >= w:
+                continue
+            kk = ky * (ax if i == 1 else bx)
+            if kk == 0.0:
+                continue
+            for k in range(channels):
+                acc[yy, xx, k] += kk * source[y, x, k]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _add_column(acc, y, x, t0, t1, t2, t3, b0, b1, b2, b3):
     """Add (t0…t3) to acc[y, x] and (b0…b3) to acc[y + 1, x] (4 channels)."""
     acc[y, x, 0] += t0
@@ -61,7 +99,6 @@ def _splat_rgbw(source, disp, valid, acc) -> None:
     waits on the one before it.
     """
     h, w = source.shape[0], source.shape[1]
-    one = np.float32(1.0)
     zero = np.float32(0.0)
     py, px = -1, -1  # the pending column: (py, px) gets p0…p3, (py + 1, px) gets q0…q3
     p0 = p1 = p2 = p3 = q0 = q1 = q2 = q3 = zero
@@ -77,18 +114,10 @@ def _splat_rgbw(source, disp, valid, acc) -> None:
                 acc[y, x, 2] += source[y, x, 2]
                 acc[y, x, 3] += source[y, x, 3]
                 continue
-            tx = np.float32(x) + dx
-            ty = np.float32(y) + dy
-            fx0 = np.floor(tx)
-            fy0 = np.floor(ty)
-            x0 = int(fx0)
-            y0 = int(fy0)
-            ax = tx - fx0
-            ay = ty - fy0
-            bx = one - ax
-            by = one - ay
-            s0, s1, s2, s3 = source[y, x, 0], source[y, x, 1], source[y, x, 2], source[y, x, 3]
+            x0, y0, ax, ay, bx, by = _kernel_corner(x, y, dx, dy)
             if x0 >= 0 and x0 + 1 < w and y0 >= 0 and y0 + 1 < h:  # the common case
+                s0, s1, s2, s3 = (source[y, x, 0], source[y, x, 1], source[y, x, 2],
+                                  source[y, x, 3])
                 w00, w10 = bx * by, bx * ay
                 t0, t1, t2, t3 = w00 * s0, w00 * s1, w00 * s2, w00 * s3
                 b0, b1, b2, b3 = w10 * s0, w10 * s1, w10 * s2, w10 * s3
@@ -109,22 +138,7 @@ def _splat_rgbw(source, disp, valid, acc) -> None:
                 q0, q1, q2, q3 = w11 * s0, w11 * s1, w11 * s2, w11 * s3
                 py, px = y0, x0 + 1
                 continue
-            for j in range(2):  # on the border: the kernel's pixels inside the image
-                yy = y0 + j
-                if yy < 0 or yy >= h:
-                    continue
-                ky = ay if j == 1 else by
-                for i in range(2):
-                    xx = x0 + i
-                    if xx < 0 or xx >= w:
-                        continue
-                    kk = ky * (ax if i == 1 else bx)
-                    if kk == 0.0:
-                        continue
-                    acc[yy, xx, 0] += kk * s0
-                    acc[yy, xx, 1] += kk * s1
-                    acc[yy, xx, 2] += kk * s2
-                    acc[yy, xx, 3] += kk * s3
+            _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by)  # on the border
     if py >= 0:
         _add_column(acc, py, px, p0, p1, p2, p3, q0, q1, q2, q3)
 
@@ -141,7 +155,6 @@ def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: n
     if channels == 4:  # RGB + weight
         _splat_rgbw(source, disp, valid, acc)
         return
-    one = np.float32(1.0)
     for y in range(h):
         for x in range(w):
             if not valid[y, x]:
@@ -152,33 +165,11 @@ def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: n
                 for k in range(channels):
                     acc[y, x, k] += source[y, x, k]
                 continue
-            tx = np.float32(x) + dx
-            ty = np.float32(y) + dy
-            fx0 = np.floor(tx)
-            fy0 = np.floor(ty)
-            x0 = int(fx0)
-            y0 = int(fy0)
-            ax = tx - fx0
-            ay = ty - fy0
-            bx = one - ax
-            by = one - ay
+            x0, y0, ax, ay, bx, by = _kernel_corner(x, y, dx, dy)
             if x0 >= 0 and x0 + 1 < w and y0 >= 0 and y0 + 1 < h:  # the common case
                 _spread(acc, source, y, x, y0, x0, bx * by, ax * by, bx * ay, ax * ay, channels)
                 continue
-            for j in range(2):
-                yy = y0 + j
-                if yy < 0 or yy >= h:
-                    continue
-                ky = ay if j == 1 else by
-                for i in range(2):
-                    xx = x0 + i
-                    if xx < 0 or xx >= w:
-                        continue
-                    kk = ky * (ax if i == 1 else bx)
-                    if kk == 0.0:
-                        continue
-                    for k in range(channels):
-                        acc[yy, xx, k] += kk * source[y, x, k]
+            _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by)  # on the border
 
 
 def pack_source(image: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np.ndarray:
