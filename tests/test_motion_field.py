@@ -212,6 +212,25 @@ def test_demo_like_regions_each_get_their_motion():
     assert mean_speed(field, fall) > mean_speed(field, sky) > mean_speed(field, pool) > 0
 
 
+def test_each_region_can_have_its_own_speed():
+    left = np.zeros((H, W), np.float32)
+    left[:, :60] = 1
+    right = np.zeros((H, W), np.float32)
+    right[:, 68:] = 1
+    regions = [("clouds", left), ("clouds", right)]
+    settings = MotionSettings(turbulence_scale=0)
+    field = scene_motion_field(blank(H, W), regions, settings=settings, speeds=[0.5, None])
+    default = scene_motion_field(blank(H, W), regions, settings=settings)
+    core = np.zeros((H, W), bool)
+    core[30:66, 20:40] = True  # away from the fade at the region's edges
+    assert np.median(np.hypot(*field[core].T)) == pytest.approx(0.5, rel=1e-3)
+    np.testing.assert_array_equal(field[right > 0], default[right > 0])
+    with pytest.raises(CinemagraphError, match="2 speeds given for 1 regions"):
+        scene_motion_field(blank(H, W), [left], settings=settings, speeds=[1.0, 2.0])
+    with pytest.raises(CinemagraphError, match="speed must lie in"):
+        scene_motion_field(blank(H, W), regions, settings=settings, speeds=[-1.0, None])
+
+
 def test_overlapping_masks_blend_instead_of_adding():
     mask = np.ones((32, 32), np.float32)
     settings = MotionSettings(turbulence_scale=0, speed=1.0)

@@ -15,14 +15,11 @@ def demo_motion(scene: DemoScene, seed: int = 0) -> np.ndarray:
     Each region's motion comes from its words ("clouds drifting right", "waterfall", …)
     shaped by the region, as for a user's photo, at the region's own speed
     (:attr:`~.scene.DemoRegion.speed`, chosen so that a loop carries each fluid well
-    under its length). The regions do not overlap.
+    under its length).
     """
-    field = np.zeros((*scene.image.shape[:2], 2), dtype=np.float32)
-    for region in scene.regions:
-        settings = MotionSettings(seed=seed, speed=region.speed)
-        field += scene_motion_field(scene.image, [(region.prompt, region.mask)],
-                                    settings=settings)
-    return field
+    regions = [(region.prompt, region.mask) for region in scene.regions]
+    return scene_motion_field(scene.image, regions, settings=MotionSettings(seed=seed),
+                              speeds=[region.speed for region in scene.regions])
 
 
 def render_demo(

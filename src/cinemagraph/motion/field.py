@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -240,7 +240,8 @@ def _warn_neutral(spec: FluidSpec, label: str, settings: MotionSettings) -> None
 
 def scene_motion_field(image: np.ndarray, regions: Regions, prompt: str = "",
                        hints: Iterable[HintLike] = (),
-                       settings: MotionSettings | None = None) -> np.ndarray:
+                       settings: MotionSettings | None = None,
+                       speeds: Sequence[float | None] | None = None) -> np.ndarray:
     """One motion field for a scene of several moving regions, each its own fluid.
 
     ``image``: float32 ``H×W×3`` in [0, 1] (used for its size). ``regions``: masks (float
@@ -248,7 +249,9 @@ def scene_motion_field(image: np.ndarray, regions: Regions, prompt: str = "",
     (name, mask) pairs, a single mask, or a labelled integer ``H×W`` mask (0 = static).
     Which fluid each region is follows :func:`scene_fluids`. ``hints``: (x, y, dx, dy)
     arrows in pixels and pixels per frame; each acts in the region it lies in.
-    Where regions overlap their motions are blended by mask weight.
+    ``speeds``: one per region, in pixels per frame of this image, each overriding that
+    region's speed (None: as ``settings`` says). Where regions overlap their motions are
+    blended by mask weight.
 
     Returns float32 ``H×W×2`` (dx, dy) in pixels per frame, zero where every mask is zero.
     """
@@ -278,6 +281,10 @@ def scene_motion_field(image: np.ndarray, regions: Regions, prompt: str = "",
         hints_of[max(owners, key=lambda i: masks[i][pixel])].append(hint)
 
     specs = scene_fluids([name for name, _ in labelled], prompt)
+    if speeds is None:
+        speeds = [None] * len(masks)
+    if len(speeds) != len(masks):
+        raise CinemagraphError(f"{len(speeds)} speeds given for {len(masks)} regions")
     field = np.zeros((*shape, 2), dtype=np.float32)
     for index, (spec, region, weight) in enumerate(zip(specs, moving, weights, strict=True)):
         if not region.any():
@@ -286,7 +293,8 @@ def scene_motion_field(image: np.ndarray, regions: Regions, prompt: str = "",
         if not hints_of[index]:
             _warn_neutral(spec, f"region {name!r}" if name else f"the prompt {prompt!r}",
                           settings)
-        field += _region_field(weight, region, spec, hints_of[index], settings, index)
+        own = settings if speeds[index] is None else replace(settings, speed=speeds[index])
+        field += _region_field(weight, region, spec, hints_of[index], own, index)
     field[total <= 0] = 0.0
     if not np.isfinite(field).all():  # a solver failure must never leak NaN downstream
         raise CinemagraphError("the motion solver produced invalid values for this mask")
