@@ -237,23 +237,23 @@ def _backward_states(negated, n: int, active):
         stored = []  # stored[k-1] = the state after k steps
         for _ in range(1, n):
             backward.step()
-            stored.append((_copy(backward.disp), _copy(backward.valid)))
+            stored.append(_snapshot(backward))
         while stored:
             yield stored.pop()  # memory goes back as the frames use the states up
         return
     run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
-    checkpoints = [(_copy(backward.disp), _copy(backward.valid))]  # states 0, c, 2c, …
+    checkpoints = [_snapshot(backward)]  # states 0, c, 2c, …
     for k in range(1, (n - 2) // run * run + 1):
         backward.step()
         if k % run == 0:
-            checkpoints.append((_copy(backward.disp), _copy(backward.valid)))
+            checkpoints.append(_snapshot(backward))
     while checkpoints:
         start = (len(checkpoints) - 1) * run
         backward.disp, backward.valid = checkpoints.pop()
         states = []
         for _ in range(start + 1, min(start + run, n - 1) + 1):
             backward.step()
-            states.append((_copy(backward.disp), _copy(backward.valid)))
+            states.append(_snapshot(backward))
         while states:
             yield states.pop()
 
@@ -272,8 +272,10 @@ def _restarting_pairs(field, negated, n: int, active):
 _SCHEDULES = {"incremental": _incremental_pairs, "restart": _restarting_pairs}
 
 
-def _copy(value: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
-    return value.clone() if isinstance(value, torch.Tensor) else value.copy()
+def _snapshot(integrator: EulerIntegrator) -> tuple:
+    """Copies of an integrator's ``(disp, valid)``, numpy or torch."""
+    return tuple(value.clone() if isinstance(value, torch.Tensor) else value.copy()
+                 for value in (integrator.disp, integrator.valid))
 
 
 def animate(
