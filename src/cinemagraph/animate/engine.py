@@ -226,20 +226,20 @@ def _backward_states(negated, n: int, active):
     """``(disp, valid)`` of F₀→₋ₖ for k = N−1 down to 1.
 
     While the N−1 states fit in :data:`STORED_STATES_BUDGET` bytes they are integrated
-    once and stored. Beyond it, only every c-th state (c ≈ √N) is kept as a checkpoint
-    on a first pass, and each run of c states is integrated again from its checkpoint
-    when the frames reach it: about 2√N states in memory at a time, for about twice the
-    steps. Both give the same states to the bit.
+    once, each step writing its state into the next slot of one buffer. Beyond it, only
+    every c-th state (c ≈ √N) is kept as a checkpoint on a first pass, and each run of c
+    states is integrated again from its checkpoint, into a buffer of c slots, when the
+    frames reach it: about 2√N states in memory at a time, for about twice the steps.
+    Both give the same states to the bit.
     """
     h, w = negated.shape[:2]
     backward = EulerIntegrator(negated, active)
     if (n - 1) * h * w * STATE_BYTES_PER_PIXEL <= STORED_STATES_BUDGET:
-        stored = []  # stored[k-1] = the state after k steps
-        for _ in range(1, n):
-            backward.step()
-            stored.append(_snapshot(backward))
-        while stored:
-            yield stored.pop()  # memory goes back as the frames use the states up
+        disps, valids = _state_buffers(backward, n - 1)  # slot k-1: the state after k steps
+        for k in range(n - 1):
+            backward.step(into=(disps[k], valids[k]))
+        for k in reversed(range(n - 1)):
+            yield disps[k], valids[k]
         return
     run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
     checkpoints = [_snapshot(backward)]  # states 0, c, 2c, …
@@ -247,15 +247,15 @@ def _backward_states(negated, n: int, active):
         backward.step()
         if k % run == 0:
             checkpoints.append(_snapshot(backward))
+    disps, valids = _state_buffers(backward, run)
     while checkpoints:
         start = (len(checkpoints) - 1) * run
         backward.disp, backward.valid = checkpoints.pop()
-        states = []
-        for _ in range(start + 1, min(start + run, n - 1) + 1):
-            backward.step()
-            states.append(_snapshot(backward))
-        while states:
-            yield states.pop()
+        count = min(start + run, n - 1) - start
+        for k in range(count):
+            backward.step(into=(disps[k], valids[k]))
+        for k in reversed(range(count)):
+            yield disps[k], valids[k]
 
 
 def _restarting_pairs(field, negated, n: int, active):
@@ -270,6 +270,18 @@ def _restarting_pairs(field, negated, n: int, active):
 
 
 _SCHEDULES = {"incremental": _incremental_pairs, "restart": _restarting_pairs}
+
+
+def _state_buffers(integrator: EulerIntegrator, count: int) -> tuple:
+    """Room for ``count`` states of ``integrator``: ``(disps, valids)``, numpy or torch,
+    each slot ``[k]`` shaped like its :attr:`~.EulerIntegrator.disp` and
+    :attr:`~.EulerIntegrator.valid`."""
+    disp, valid = integrator.disp, integrator.valid
+    if isinstance(disp, torch.Tensor):
+        return (torch.empty((count, *disp.shape), dtype=disp.dtype, device=disp.device),
+                torch.empty((count, *valid.shape), dtype=valid.dtype, device=valid.device))
+    return (np.empty((count, *disp.shape), dtype=disp.dtype),
+            np.empty((count, *valid.shape), dtype=valid.dtype))
 
 
 def _snapshot(integrator: EulerIntegrator) -> tuple:

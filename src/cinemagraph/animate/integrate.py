@@ -22,10 +22,20 @@ import torch.nn.functional as F
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _euler_step_numba(field: np.ndarray, disp: np.ndarray, valid: np.ndarray) -> None:
-    """One Euler step in place. field: H×W×2 f32; disp: H×W×2 f32; valid: H×W bool.
+def _euler_step_numba(
+    field: np.ndarray,
+    disp: np.ndarray,
+    valid: np.ndarray,
+    disp_out: np.ndarray,
+    valid_out: np.ndarray,
+    separate: bool,
+) -> None:
+    """One Euler step from (disp, valid) into (disp_out, valid_out).
 
-    Arithmetic is float32 throughout, as on the torch path.
+    field, disp, disp_out: H×W×2 f32; valid, valid_out: H×W bool. ``separate``: the
+    outputs are other arrays than the inputs (False: they are the same arrays, stepped in
+    place, and the points that do not move are not written). Arithmetic is float32
+    throughout, as on the torch path.
     """
     h, w = field.shape[0], field.shape[1]
     one = np.float32(1.0)
@@ -33,11 +43,15 @@ def _euler_step_numba(field: np.ndarray, disp: np.ndarray, valid: np.ndarray) ->
     last_y = np.float32(h - 1)
     for y in numba.prange(h):
         for x in range(w):
-            if not valid[y, x]:
+            if not valid[y, x] or (
+                disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
+                and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0
+            ):  # dropped, or at rest where the field is zero: it stays (exactly)
+                if separate:
+                    disp_out[y, x, 0] = disp[y, x, 0]
+                    disp_out[y, x, 1] = disp[y, x, 1]
+                    valid_out[y, x] = valid[y, x]
                 continue
-            if (disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
-                    and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0):
-                continue  # a point at rest where the field is zero stays there (exactly)
             px = np.float32(x) + disp[y, x, 0]
             py = np.float32(y) + disp[y, x, 1]
             # Bilinear lookup of the field at (px, py), clamped to the border for sampling.
@@ -55,16 +69,26 @@ def _euler_step_numba(field: np.ndarray, disp: np.ndarray, valid: np.ndarray) ->
                  + fy * (gx * field[y1, x0, 0] + fx * field[y1, x1, 0]))
             v = (gy * (gx * field[y0, x0, 1] + fx * field[y0, x1, 1])
                  + fy * (gx * field[y1, x0, 1] + fx * field[y1, x1, 1]))
-            disp[y, x, 0] += u
-            disp[y, x, 1] += v
-            nx = np.float32(x) + disp[y, x, 0]
-            ny = np.float32(y) + disp[y, x, 1]
-            if nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h):
-                valid[y, x] = False
+            dx = disp[y, x, 0] + u
+            dy = disp[y, x, 1] + v
+            disp_out[y, x, 0] = dx
+            disp_out[y, x, 1] = dy
+            nx = np.float32(x) + dx
+            ny = np.float32(y) + dy
+            valid_out[y, x] = not (
+                nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h)
+            )
 
 
-def _euler_step_torch(field: torch.Tensor, disp: torch.Tensor, valid: torch.Tensor) -> None:
-    """One Euler step in place on torch tensors (any device); layouts as the numba kernel."""
+def _euler_step_torch(
+    field: torch.Tensor,
+    disp: torch.Tensor,
+    valid: torch.Tensor,
+    disp_out: torch.Tensor,
+    valid_out: torch.Tensor,
+) -> None:
+    """One Euler step on torch tensors (any device) from (disp, valid) into (disp_out,
+    valid_out), which may be the same tensors; layouts as the numba kernel."""
     h, w = field.shape[:2]
     ys, xs = torch.meshgrid(
         torch.arange(h, device=field.device, dtype=field.dtype),
@@ -81,10 +105,10 @@ def _euler_step_torch(field: torch.Tensor, disp: torch.Tensor, valid: torch.Tens
         field.permute(2, 0, 1)[None], grid, mode="bilinear", align_corners=True
     )[0].permute(1, 2, 0)
     step = torch.where(valid[..., None], sampled, torch.zeros_like(sampled))
-    disp += step
-    nx = xs + disp[..., 0]
-    ny = ys + disp[..., 1]
-    valid &= (nx > -1) & (nx < w) & (ny > -1) & (ny < h)
+    torch.add(disp, step, out=disp_out)
+    nx = xs + disp_out[..., 0]
+    ny = ys + disp_out[..., 1]
+    torch.logical_and(valid, (nx > -1) & (nx < w) & (ny > -1) & (ny < h), out=valid_out)
 
 
 class EulerIntegrator:
@@ -95,6 +119,10 @@ class EulerIntegrator:
     F₀→ₖ (float32 ``H×W×2``, pixels) and :attr:`valid` (bool ``H×W``) says which points
     are still inside the image. ``active`` (bool ``H×W``, same kind as ``field``;
     default all) picks the points that take part: the others start dropped.
+
+    :meth:`step` updates the state in place, or writes it into other arrays (``into``),
+    which then hold the integrator's state: a caller that keeps every state steps from
+    one slot of a buffer into the next instead of copying each.
     """
 
     def __init__(
@@ -112,11 +140,17 @@ class EulerIntegrator:
                           else np.array(active, dtype=np.bool_))
         self.steps = 0
 
-    def step(self) -> None:
+    def step(self, into: tuple | None = None) -> None:
+        """Advance one frame; ``into``: ``(disp, valid)`` arrays (of the state's kind,
+        shapes and dtypes) that receive the new state and become :attr:`disp` and
+        :attr:`valid`. The previous state's arrays are then left as they were."""
+        disp_out, valid_out = (self.disp, self.valid) if into is None else into
         if isinstance(self.field, torch.Tensor):
-            _euler_step_torch(self.field, self.disp, self.valid)
+            _euler_step_torch(self.field, self.disp, self.valid, disp_out, valid_out)
         else:
-            _euler_step_numba(self.field, self.disp, self.valid)
+            _euler_step_numba(self.field, self.disp, self.valid, disp_out, valid_out,
+                              into is not None)
+        self.disp, self.valid = disp_out, valid_out
         self.steps += 1
 
 
