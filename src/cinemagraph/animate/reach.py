@@ -39,23 +39,27 @@ class Reach:
 def region_reaches(field: np.ndarray, frames: int) -> list[Reach]:
     """Travel per loop (``frames`` × median speed) and length along the mean flow of each
     connected moving region of ``field`` (float32 ``H×W×2``, px/frame), largest first."""
-    moving = (field != 0).any(axis=-1).astype(np.uint8)
-    total = int(moving.sum())
-    if total == 0:
-        return []
+    moving = ((field[..., 0] != 0) | (field[..., 1] != 0)).view(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+    total = int(stats[1:, cv2.CC_STAT_AREA].sum())
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1
     reaches = []
     for label in order:
-        if stats[label, cv2.CC_STAT_AREA] < max(16, MIN_REGION_SHARE * total):
+        left, top, width, height, area = stats[label]
+        if area < max(16, MIN_REGION_SHARE * total):
             break
-        ys, xs = np.nonzero(labels == label)
-        velocity = field[ys, xs].astype(np.float64)
-        speed = np.linalg.norm(velocity, axis=1)
-        mean = velocity.mean(axis=0)
-        if np.linalg.norm(mean) < MIN_COHERENCE * speed.mean():
+        box = (slice(top, top + height), slice(left, left + width))
+        inside = labels[box] == label
+        u, v = field[box][..., 0][inside], field[box][..., 1][inside]
+        speed = np.hypot(u, v)
+        mean = np.array([u.sum(dtype=np.float64), v.sum(dtype=np.float64)]) / area
+        mean_speed = float(np.hypot(*mean))
+        if mean_speed < MIN_COHERENCE * speed.sum(dtype=np.float64) / area:
             continue
-        along = (xs * mean[0] + ys * mean[1]) / np.linalg.norm(mean)
+        # Position along the mean flow of every pixel of the box; its extent over the region.
+        cols = np.arange(left, left + width) * (mean[0] / mean_speed)
+        rows = np.arange(top, top + height) * (mean[1] / mean_speed)
+        along = (rows[:, None] + cols[None, :])[inside]
         reaches.append(Reach(frames * float(np.median(speed)),
                              float(along.max() - along.min() + 1.0)))
     return reaches

@@ -177,10 +177,12 @@ def pack_source(image: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np
 
     ``image``: float32 ``H×W×C``; ``weight``: float32 ``H×W`` = exp(Z); ``alpha``: scalar.
     """
-    scaled = (np.float32(alpha) * np.asarray(weight, dtype=np.float32))[..., None]
-    return np.ascontiguousarray(
-        np.concatenate([np.asarray(image, dtype=np.float32) * scaled, scaled], axis=-1)
-    )
+    image = np.asarray(image, dtype=np.float32)
+    h, w, c = image.shape
+    packed = np.empty((h, w, c + 1), dtype=np.float32)
+    np.multiply(np.float32(alpha), weight, out=packed[..., c], casting="same_kind")
+    np.multiply(image, packed[..., c, None], out=packed[..., :c])
+    return packed
 
 
 def _splat_torch(
