@@ -94,3 +94,28 @@ def test_row_spans_hold_every_animated_pixel_and_threads_share_the_work(alpha, t
     shares = [work[a:b].sum() for a, b in itertools.pairwise(parts)]
     # No thread gets more than its share plus one row.
     assert max(shares) <= work.sum() / threads + work.max()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    den=arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12)),
+               elements=st.floats(0, 4, width=32)),
+    data=st.data(),
+)
+def test_local_coverage_is_the_renormalised_binomial_blur_within_the_spans(den, data):
+    from scipy.ndimage import correlate
+
+    h, w = den.shape
+    alpha = data.draw(arrays(np.float32, (h, w), elements=st.sampled_from([0.0, 1.0])))
+    acc = np.zeros((h, w, 4), np.float32)
+    acc[..., 3] = den
+    lo, hi = row_spans(alpha)
+    coverage = np.full((h, w), -1.0, np.float32)
+    local_coverage(acc, coverage, lo, hi)
+    kernel = np.outer([1, 2, 1], [1, 2, 1]).astype(np.float64)
+    blur = correlate(den.astype(np.float64), kernel, mode="constant")
+    blur /= correlate(np.ones((h, w)), kernel, mode="constant")
+    inside = np.arange(w) >= lo[:, None]
+    inside &= np.arange(w) < hi[:, None]
+    np.testing.assert_allclose(coverage[inside], blur[inside], rtol=1e-5, atol=1e-5)
+    assert (coverage[~inside] == -1.0).all()  # nothing written outside the spans
