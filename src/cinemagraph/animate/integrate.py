@@ -21,63 +21,78 @@ import torch
 import torch.nn.functional as F
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _moved(field, x, y, dx, dy):
+    """One Euler step of the point that started at pixel (x, y) and is displaced by
+    (dx, dy): its new displacement and whether it is still inside the image.
+
+    The field is looked up bilinearly at the point, clamped to the border for sampling.
+    Arithmetic is float32 throughout, as on the torch path.
+    """
+    h, w = field.shape[0], field.shape[1]
+    one = np.float32(1.0)
+    sx = min(max(np.float32(x) + dx, np.float32(0.0)), np.float32(w - 1))
+    sy = min(max(np.float32(y) + dy, np.float32(0.0)), np.float32(h - 1))
+    x0 = min(int(sx), w - 2) if w > 1 else 0
+    y0 = min(int(sy), h - 2) if h > 1 else 0
+    x1 = min(x0 + 1, w - 1)
+    y1 = min(y0 + 1, h - 1)
+    fx = sx - np.float32(x0)
+    fy = sy - np.float32(y0)
+    gx = one - fx
+    gy = one - fy
+    dx += (gy * (gx * field[y0, x0, 0] + fx * field[y0, x1, 0])
+           + fy * (gx * field[y1, x0, 0] + fx * field[y1, x1, 0]))
+    dy += (gy * (gx * field[y0, x0, 1] + fx * field[y0, x1, 1])
+           + fy * (gx * field[y1, x0, 1] + fx * field[y1, x1, 1]))
+    nx = np.float32(x) + dx
+    ny = np.float32(y) + dy
+    inside = not (nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h))
+    return dx, dy, inside
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _at_rest(field, disp, y, x) -> bool:
+    """The point is undisplaced where the field is zero: it stays there (exactly)."""
+    return (disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
+            and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0)
+
+
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _euler_step_numba(
+def _euler_step_numba(field: np.ndarray, disp: np.ndarray, valid: np.ndarray) -> None:
+    """One Euler step in place. field: H×W×2 f32; disp: H×W×2 f32; valid: H×W bool.
+
+    Only the points that move are written.
+    """
+    for y in numba.prange(field.shape[0]):
+        for x in range(field.shape[1]):
+            if not valid[y, x] or _at_rest(field, disp, y, x):
+                continue
+            dx, dy, inside = _moved(field, x, y, disp[y, x, 0], disp[y, x, 1])
+            disp[y, x, 0] = dx
+            disp[y, x, 1] = dy
+            if not inside:
+                valid[y, x] = False
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _euler_step_into_numba(
     field: np.ndarray,
     disp: np.ndarray,
     valid: np.ndarray,
     disp_out: np.ndarray,
     valid_out: np.ndarray,
-    separate: bool,
 ) -> None:
-    """One Euler step from (disp, valid) into (disp_out, valid_out).
-
-    field, disp, disp_out: H×W×2 f32; valid, valid_out: H×W bool. ``separate``: the
-    outputs are other arrays than the inputs (False: they are the same arrays, stepped in
-    place, and the points that do not move are not written). Arithmetic is float32
-    throughout, as on the torch path.
-    """
-    h, w = field.shape[0], field.shape[1]
-    one = np.float32(1.0)
-    last_x = np.float32(w - 1)
-    last_y = np.float32(h - 1)
-    for y in numba.prange(h):
-        for x in range(w):
-            if not valid[y, x] or (
-                disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
-                and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0
-            ):  # dropped, or at rest where the field is zero: it stays (exactly)
-                if separate:
-                    disp_out[y, x, 0] = disp[y, x, 0]
-                    disp_out[y, x, 1] = disp[y, x, 1]
-                    valid_out[y, x] = valid[y, x]
-                continue
-            px = np.float32(x) + disp[y, x, 0]
-            py = np.float32(y) + disp[y, x, 1]
-            # Bilinear lookup of the field at (px, py), clamped to the border for sampling.
-            sx = min(max(px, np.float32(0.0)), last_x)
-            sy = min(max(py, np.float32(0.0)), last_y)
-            x0 = min(int(sx), w - 2) if w > 1 else 0
-            y0 = min(int(sy), h - 2) if h > 1 else 0
-            x1 = min(x0 + 1, w - 1)
-            y1 = min(y0 + 1, h - 1)
-            fx = sx - np.float32(x0)
-            fy = sy - np.float32(y0)
-            gx = one - fx
-            gy = one - fy
-            u = (gy * (gx * field[y0, x0, 0] + fx * field[y0, x1, 0])
-                 + fy * (gx * field[y1, x0, 0] + fx * field[y1, x1, 0]))
-            v = (gy * (gx * field[y0, x0, 1] + fx * field[y0, x1, 1])
-                 + fy * (gx * field[y1, x0, 1] + fx * field[y1, x1, 1]))
-            dx = disp[y, x, 0] + u
-            dy = disp[y, x, 1] + v
+    """One Euler step from (disp, valid) into other arrays (disp_out, valid_out), every
+    point written; layouts as :func:`_euler_step_numba`."""
+    for y in numba.prange(field.shape[0]):
+        for x in range(field.shape[1]):
+            dx, dy, inside = disp[y, x, 0], disp[y, x, 1], valid[y, x]
+            if inside and not _at_rest(field, disp, y, x):
+                dx, dy, inside = _moved(field, x, y, dx, dy)
             disp_out[y, x, 0] = dx
             disp_out[y, x, 1] = dy
-            nx = np.float32(x) + dx
-            ny = np.float32(y) + dy
-            valid_out[y, x] = not (
-                nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h)
-            )
+            valid_out[y, x] = inside
 
 
 def _euler_step_torch(
@@ -147,9 +162,10 @@ class EulerIntegrator:
         disp_out, valid_out = (self.disp, self.valid) if into is None else into
         if isinstance(self.field, torch.Tensor):
             _euler_step_torch(self.field, self.disp, self.valid, disp_out, valid_out)
+        elif into is None:
+            _euler_step_numba(self.field, self.disp, self.valid)
         else:
-            _euler_step_numba(self.field, self.disp, self.valid, disp_out, valid_out,
-                              into is not None)
+            _euler_step_into_numba(self.field, self.disp, self.valid, disp_out, valid_out)
         self.disp, self.valid = disp_out, valid_out
         self.steps += 1
 
