@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from cinemagraph.animate.compose import (
+    COVERAGE_POWER,
+    EDGE_FLOOR,
+    EDGE_RAMP,
+    FULL_COVERAGE,
+    MIN_COVERAGE,
     contrast_statistics,
+    coverage_shares,
     local_coverage,
     normalize_and_compose,
     row_parts,
@@ -32,8 +38,9 @@ def _compose(x: np.ndarray, y: np.ndarray, a: float, preserve: bool = True):
     alpha = np.ones((h, w), np.float32)
     lo, hi = row_spans(alpha)
     parts = row_parts(lo, hi, 2)
-    local_coverage(acc_f, cov_f, lo, hi)
-    local_coverage(acc_b, cov_b, lo, hi)
+    for acc, cov in ((acc_f, cov_f), (acc_b, cov_b)):
+        local_coverage(acc, cov, lo, hi)
+        coverage_shares(cov, lo, hi, np.empty((h, w), np.int32))
     stats = np.zeros(statistics_shape(h, w))
     contrast_statistics(acc_f, acc_b, cov_f, cov_b, a, 1 - a, alpha, lo, hi, parts, stats)
     frame = np.zeros((h, w, 3), np.uint8)
@@ -119,3 +126,44 @@ def test_local_coverage_is_the_renormalised_binomial_blur_within_the_spans(den, 
     inside &= np.arange(w) < hi[:, None]
     np.testing.assert_allclose(coverage[inside], blur[inside], rtol=1e-5, atol=1e-5)
     assert (coverage[~inside] == -1.0).all()  # nothing written outside the spans
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    coverage=arrays(np.float32, st.tuples(st.integers(1, 40), st.integers(1, 40)),
+                    elements=st.sampled_from([0.0, 0.0, 0.3, 1.0, 1.3])),
+    data=st.data(),
+)
+def test_shares_fade_in_over_the_box_of_pixels_not_reached(coverage, data):
+    from scipy.signal import convolve2d
+
+    h, w = coverage.shape
+    alpha = data.draw(arrays(np.float32, (h, w), elements=st.sampled_from([0.0, 1.0, 1.0])))
+    lo, hi = row_spans(alpha)
+    inside = (np.arange(w) >= lo[:, None]) & (np.arange(w) < hi[:, None])
+    shares = coverage.copy()
+    coverage_shares(shares, lo, hi, np.full((h, w), -7, np.int32))
+    # The module text's formula, with a (2r+1)² box sum; outside the spans counts as
+    # reached.
+    r = EDGE_RAMP
+    gone = ((coverage <= MIN_COVERAGE) & inside).astype(np.float64)
+    box = convolve2d(gone, np.ones((2 * r + 1, 2 * r + 1)), mode="same") / (2 * r + 1) ** 2
+    fade = 1.0 - (1.0 - EDGE_FLOOR) * np.minimum(1.0, 4.0 * box)
+    expected = np.minimum(1.0, coverage / FULL_COVERAGE) ** COVERAGE_POWER * fade
+    expected[coverage <= MIN_COVERAGE] = 0.0
+    np.testing.assert_allclose(shares[inside], expected[inside], atol=1e-6)
+    assert (shares[~inside] == coverage[~inside]).all()  # nothing written outside
+
+
+def test_a_direction_fades_in_from_a_straight_edge_of_what_it_reaches():
+    h, w = 80, 120
+    coverage = np.ones((h, w), np.float32)
+    coverage[:, :40] = 0.0  # this direction reaches nothing left of column 40
+    lo, hi = row_spans(np.ones((h, w), np.float32))
+    coverage_shares(coverage, lo, hi, np.empty((h, w), np.int32))
+    row = coverage[h // 2]
+    assert (row[:40] == 0.0).all()
+    assert row[40] == pytest.approx(EDGE_FLOOR)  # barely counts right at the edge
+    assert (np.diff(row[40:]) >= 0).all()  # then rises steadily ...
+    assert (row[40 + EDGE_RAMP:] == 1.0).all()  # ... to full weight r pixels inside
+    assert np.abs(np.diff(row[40:])).max() < 0.15  # without a jump

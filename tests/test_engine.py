@@ -87,6 +87,20 @@ def test_contrast_blend_keeps_the_texture_contrast_mid_loop(shift):
     assert abs(contrast["contrast"] - original) < 0.1 * original
 
 
+@pytest.mark.parametrize(("t", "most"), [(8, 1.8), (12, 1.3), (20, 1.3)])
+def test_fluid_entering_at_the_border_fades_in_without_a_line(t, most):
+    # The texture flows in from the left border: the forward splat leaves columns < t
+    # that only the backward one covers. Where the two meet, the step between
+    # neighbouring columns stays near the texture's own (an abrupt switch from one
+    # direction to the mix of both gave 2.5×, 2.1× and 1.4× the median).
+    h, w = 64, 96
+    image = np.clip((smooth_texture(h, w, seed=0, blur=1.5) - 0.5) * 3.0 + 0.5, 0.0, 1.0)
+    frames = animate(image, np.ones((h, w), np.float32), constant_field(h, w, 1.0, 0.0),
+                     AnimateSettings(frames=40, feather=0))
+    steps = np.abs(np.diff(frames[t].astype(np.float32), axis=1)).mean(axis=(0, 2))
+    assert steps[t - 2:t + 1].max() <= most * np.median(steps)
+
+
 def test_static_pixels_are_exact_outside_the_feathered_mask():
     image, mask, field = _scene()
     settings = AnimateSettings(frames=10, feather=3.0)

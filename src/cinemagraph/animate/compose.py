@@ -8,13 +8,27 @@ speckle. Here each direction is first made whole on its own and weighted by how 
 covers the neighbourhood:
 
     colour_d = num_d / den_d,  or  (G∗num_d) / (G∗den_d) where den_d ≈ 0
-    coverage_d = min(1, (G∗den_d) / τ) ** p
-    a = α_f · coverage_f / Σ_d α_d · coverage_d,     b = 1 − a
+    share_d  = min(1, (G∗den_d) / τ) ** p · fade_d
+    a = α_f · share_f / Σ_d α_d · share_d,     b = 1 − a
 
 with ``G`` the 3×3 binomial kernel (1 2 1)ᵀ(1 2 1)/16, ``τ`` = :data:`FULL_COVERAGE`
 and ``p`` = :data:`COVERAGE_POWER`. Isolated misses are filled from their own direction;
 large regions that only one direction reaches (where fluid enters or leaves) still take
 that direction's texture; pixels neither covers are holes for :mod:`.fill`.
+
+Where fluid enters — at the image border or from still pixels — the forward splat leaves
+a band that only the backward one covers, and the blend would switch from one texture to
+the mix of both across a line that travels with the flow. ``fade_d`` makes each direction
+fade in over :data:`EDGE_RAMP` pixels from where it reaches nothing::
+
+    fade_d = 1 − (1 − ε) · min(1, 4 · gone_d)
+
+with ``gone_d`` the share of pixels in the (2r + 1)² box around the pixel (r =
+:data:`EDGE_RAMP`) that direction ``d`` does not reach and ``ε`` = :data:`EDGE_FLOOR`.
+``fade_d`` is ε (the direction barely counts) wherever a quarter of the box is not
+reached — up to r/2 pixels inside a straight edge, and at a band as thin as r/2 along the
+image border — and rises to 1 at r pixels inside. Where neither direction is well
+inside, ``ε`` keeps the plain ratio.
 
 A shifted splat has G∗den = 1 (times exp(Z)); a stretched one less. Where fluid speeds up
 away from still pixels — the lip of a waterfall — the water that started there is pulled
@@ -54,6 +68,15 @@ FULL_COVERAGE = 1.0
 
 #: How strongly the blend prefers the denser of the two directions (see the module text).
 COVERAGE_POWER = 3
+
+#: Local coverage at or below which a direction counts as absent from a pixel.
+MIN_COVERAGE = 1e-6
+
+#: Pixels over which a direction fades in from where it reaches nothing (module text).
+EDGE_RAMP = 16
+
+#: A direction's share right at the edge of what it reaches, against its share inside.
+EDGE_FLOOR = 0.02
 
 #: Side in pixels of the cells over which the contrast statistics are measured.
 CELL = 16
@@ -167,13 +190,107 @@ def local_coverage(acc: np.ndarray, coverage: np.ndarray, lo: np.ndarray, hi: np
 
 
 @numba.njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _direction_weight(alpha_d: np.float32, coverage: np.float32) -> np.float32:
-    """A direction's share before normalising: ``alpha_d · min(1, coverage / τ) ** p``;
-    exactly 0 where the direction reaches (almost) nothing."""
-    if alpha_d <= 0.0 or coverage <= 1e-6:
+def _share(coverage: np.float32) -> np.float32:
+    """``min(1, coverage / τ) ** p``, exactly 0 where the direction reaches nothing."""
+    if coverage <= MIN_COVERAGE:
         return np.float32(0.0)
-    share = min(np.float32(1.0), coverage * np.float32(1.0 / FULL_COVERAGE))
-    return alpha_d * share ** COVERAGE_POWER
+    base = min(np.float32(1.0), coverage * np.float32(1.0 / FULL_COVERAGE))
+    share = np.float32(1.0)
+    for _ in range(COVERAGE_POWER):  # multiplications, not a call to pow
+        share *= base
+    return share
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def coverage_shares(
+    coverage: np.ndarray, lo: np.ndarray, hi: np.ndarray, gone: np.ndarray
+) -> None:
+    """Turn a direction's local coverage (:func:`local_coverage`) into its share of the
+    blend, ``min(1, coverage / τ) ** p · fade``, in place in the spans (module text).
+
+    ``coverage``: float32 ``h×w``; ``gone``: int32 ``h×w`` scratch. A pixel counts as
+    not reached where its coverage is at most :data:`MIN_COVERAGE` (its share is then
+    exactly 0); pixels outside the spans and outside the crop count as reached. The box
+    sums are running sums along the rows and then down the columns, kept only near the
+    pixels not reached; elsewhere ``fade`` is exactly 1.
+
+    Written with explicit loops: array expressions would become parallel loops of their
+    own inside the renderer's parallel kernel.
+    """
+    h, w = coverage.shape
+    r = EDGE_RAMP
+    one, give = np.float32(1.0), np.float32(1.0 - EDGE_FLOOR)
+    # Per row, the columns [first, last) within r of its pixels not reached (none:
+    # first = last); there gone[y, x] = those pixels within r columns of x.
+    first = np.zeros(h, dtype=np.int64)
+    last = np.zeros(h, dtype=np.int64)
+    before = np.zeros(w + 1, dtype=np.int32)  # before[x]: pixels not reached left of x
+    for y in range(h):
+        a, b = lo[y], hi[y]
+        count = 0
+        for x in range(a, b):
+            count += coverage[y, x] <= MIN_COVERAGE
+            before[x + 1] = count
+        if count == 0:
+            continue
+        lowest, highest = a, b - 1
+        while before[lowest + 1] == 0:
+            lowest += 1
+        while before[highest] == count:
+            highest -= 1
+        for x in range(a + 1):
+            before[x] = 0
+        for x in range(b + 1, w + 1):
+            before[x] = count
+        first[y], last[y] = max(0, lowest - r), min(w, highest + r + 1)
+        for x in range(first[y], last[y]):
+            gone[y, x] = before[min(w, x + r + 1)] - before[max(0, x - r)]
+    # The same per block of r rows, so that a row finds the columns where the rows
+    # within r of it have sums from three blocks.
+    blocks = -(-h // r)
+    block_first = np.full(blocks, w, dtype=np.int64)
+    block_last = np.zeros(blocks, dtype=np.int64)
+    for y in range(h):
+        if first[y] < last[y]:
+            block_first[y // r] = min(block_first[y // r], first[y])
+            block_last[y // r] = max(block_last[y // r], last[y])
+    scale = np.float32(4.0 / (2 * r + 1) ** 2)
+    column = np.zeros(w, dtype=np.int32)  # Σ gone over the rows within r of row y
+    for q in range(min(r, h - 1) + 1):
+        for x in range(first[q], last[q]):
+            column[x] += gone[q, x]
+    for y in range(h):
+        a, b = lo[y], hi[y]
+        near_lo, near_hi = w, 0
+        for j in range(max(0, y // r - 1), min(blocks, y // r + 2)):
+            near_lo = min(near_lo, block_first[j])
+            near_hi = max(near_hi, block_last[j])
+        near_lo, near_hi = min(max(near_lo, a), b), max(min(near_hi, b), a)
+        if near_lo >= near_hi:
+            near_lo = near_hi = b
+        for x in range(a, near_lo):
+            coverage[y, x] = _share(coverage[y, x])
+        for x in range(near_lo, near_hi):
+            fade = one - give * min(one, scale * np.float32(column[x]))
+            coverage[y, x] = _share(coverage[y, x]) * fade
+        for x in range(near_hi, b):
+            coverage[y, x] = _share(coverage[y, x])
+        enter, leave = y + r + 1, y - r
+        if enter < h:
+            for x in range(first[enter], last[enter]):
+                column[x] += gone[enter, x]
+        if leave >= 0:
+            for x in range(first[leave], last[leave]):
+                column[x] -= gone[leave, x]
+
+
+@numba.njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _direction_weight(alpha_d: np.float32, share: np.float32) -> np.float32:
+    """A direction's weight before normalising: ``alpha_d · share``
+    (:func:`coverage_shares`); exactly 0 where the direction reaches nothing."""
+    if alpha_d <= 0.0 or share <= 0.0:
+        return np.float32(0.0)
+    return alpha_d * share
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -297,8 +414,9 @@ def normalize_and_compose(
     """Blend the two splats and write the composited pixels into ``frame``.
 
     ``acc_f``, ``acc_b``: float32 ``h×w×4`` accumulators (num RGB, den) of the forward and
-    backward splat; ``cov_f``, ``cov_b``: their local coverage G∗den
-    (:func:`local_coverage`); ``alpha_f``, ``alpha_b``: the directions' weights;
+    backward splat; ``cov_f``, ``cov_b``: their shares of the blend (the local coverage
+    of :func:`local_coverage` after :func:`coverage_shares`); ``alpha_f``, ``alpha_b``:
+    the directions' weights;
     ``stats``: from :func:`contrast_statistics` (read only if ``preserve_contrast``);
     ``image``: float32 ``h×w×3`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
     the still image; ``lo``, ``hi``: its :func:`row_spans`; ``parts``: the threads'

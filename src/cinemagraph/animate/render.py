@@ -5,8 +5,8 @@ splat source (:func:`~.splat.pack_source`), the blend weights, the accumulators 
 turns ``(F₀→ₜ, F₀→₋₍N−t₎)`` into the animated pixels of frame ``t``:
 
 1. splat the image forward and backward, each into its own accumulator, and measure each
-   direction's local coverage (numba: both directions at once, one per thread; torch:
-   ``index_add_`` on the tensors' device);
+   direction's local coverage and share of the blend (numba: both directions at once, one
+   per thread; torch: ``index_add_`` on the tensors' device);
 2. measure the local contrast statistics of the two splats and blend them
    (:mod:`.compose`);
 3. fill the pixels neither direction reaches (:mod:`.fill`), window by window.
@@ -22,6 +22,7 @@ import torch
 from ..contract import to_uint8
 from .compose import (
     contrast_statistics,
+    coverage_shares,
     local_coverage,
     normalize_and_compose,
     row_parts,
@@ -39,22 +40,25 @@ MAX_HOLE_WINDOWS = 32
 
 
 @numba.njit(cache=True, nogil=True)
-def _splat_direction(source, disp, valid, acc, coverage, lo, hi) -> None:
+def _splat_direction(source, disp, valid, acc, coverage, lo, hi, gone) -> None:
     acc[...] = 0.0
     splat_packed(source, disp, valid, acc)
     local_coverage(acc, coverage, lo, hi)
+    coverage_shares(coverage, lo, hi, gone)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _splat_both_directions(
-    source, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b, lo, hi
+    source, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b, lo, hi,
+    gone_f, gone_b,
 ) -> None:
-    """Both splats and their coverage, the forward and the backward one on two threads."""
+    """Both splats and their shares of the blend, the forward and the backward one on two
+    threads."""
     for direction in numba.prange(2):
         if direction == 0:
-            _splat_direction(source, fwd_disp, fwd_valid, acc_f, cov_f, lo, hi)
+            _splat_direction(source, fwd_disp, fwd_valid, acc_f, cov_f, lo, hi, gone_f)
         else:
-            _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b, lo, hi)
+            _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b, lo, hi, gone_b)
 
 
 class FrameRenderer:
@@ -84,6 +88,7 @@ class FrameRenderer:
         self.holes = np.zeros((h, w), dtype=np.bool_)
         self.accs = [np.zeros((h, w, c + 1), dtype=np.float32) for _ in range(2)]
         self.coverage = [np.zeros((h, w), dtype=np.float32) for _ in range(2)]
+        self.gone = [np.empty((h, w), dtype=np.int32) for _ in range(2)]
         self.stats = np.zeros(statistics_shape(h, w), dtype=np.float64)
         if self.torch:
             self.device = torch.device(device)
@@ -105,15 +110,16 @@ class FrameRenderer:
     def _splat(self, forward, backward) -> None:
         if not self.torch:
             _splat_both_directions(self.source, *forward, *backward, *self.accs, *self.coverage,
-                                   self.lo, self.hi)
+                                   self.lo, self.hi, *self.gone)
             return
-        for (disp, valid), t_acc, acc, coverage in zip(
-            (forward, backward), self.t_accs, self.accs, self.coverage, strict=True
+        for (disp, valid), t_acc, acc, coverage, gone in zip(
+            (forward, backward), self.t_accs, self.accs, self.coverage, self.gone, strict=True
         ):
             t_acc.zero_()
             splat_accumulate(self.t_image, disp, valid, self.t_weight, 1.0, t_acc)
             acc[...] = t_acc.cpu().numpy()
             local_coverage(acc, coverage, self.lo, self.hi)
+            coverage_shares(coverage, self.lo, self.hi, gone)
 
     def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
         """Write the crop of frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
