@@ -98,27 +98,3 @@ def test_degenerate_sizes(shape):
     disp, valid = integrate(constant_field(*shape, 0.5, 0.5), 4)
     assert np.isfinite(disp).all()
     assert valid.shape == (5, *shape)
-
-
-@pytest.mark.parametrize("backend", ["numba", "torch"])
-def test_stepping_into_other_arrays_gives_the_same_states_and_keeps_the_old_ones(backend):
-    rng = np.random.default_rng(3)
-    field = rng.uniform(-2.0, 2.0, (12, 15, 2)).astype(np.float32)
-    field[:4] = 0.0  # points at rest, which the in-place step does not write
-    active = rng.random((12, 15)) > 0.2
-    if backend == "torch":
-        field, active = torch.from_numpy(field), torch.from_numpy(active)
-    in_place, stepped = EulerIntegrator(field, active), EulerIntegrator(field, active)
-    slots = [(np.full((12, 15, 2), np.nan, np.float32), np.zeros((12, 15), np.bool_))
-             for _ in range(6)]
-    if backend == "torch":
-        slots = [(torch.from_numpy(d), torch.from_numpy(v)) for d, v in slots]
-    for k in range(6):
-        in_place.step()
-        stepped.step(into=slots[k])
-        assert stepped.disp is slots[k][0] and stepped.valid is slots[k][1]
-        np.testing.assert_array_equal(np.asarray(slots[k][0]), np.asarray(in_place.disp))
-        np.testing.assert_array_equal(np.asarray(slots[k][1]), np.asarray(in_place.valid))
-    # Each slot still holds the state after its own step: six different states.
-    assert len({np.asarray(d).tobytes() for d, _ in slots}) == 6
-    assert not np.asarray(slots[5][1]).all()  # some points were dropped on the way

@@ -233,15 +233,15 @@ def coverage_shares(
             before[x + 1] = count
         if count == 0:
             continue
-        lowest, highest = a, b - 1
-        while before[lowest + 1] == 0:
-            lowest += 1
-        while before[highest] == count:
-            highest -= 1
         for x in range(a + 1):
             before[x] = 0
         for x in range(b + 1, w + 1):
             before[x] = count
+        lowest, highest = a, b - 1  # the first and the last pixel not reached
+        while before[lowest + 1] == 0:
+            lowest += 1
+        while before[highest] == count:
+            highest -= 1
         first[y], last[y] = max(0, lowest - r), min(w, highest + r + 1)
         for x in range(first[y], last[y]):
             gone[y, x] = before[min(w, x + r + 1)] - before[max(0, x - r)]

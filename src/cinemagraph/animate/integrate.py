@@ -21,89 +21,50 @@ import torch
 import torch.nn.functional as F
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _moved(field, x, y, dx, dy):
-    """One Euler step of the point that started at pixel (x, y) and is displaced by
-    (dx, dy): its new displacement and whether it is still inside the image.
-
-    The field is looked up bilinearly at the point, clamped to the border for sampling.
-    Arithmetic is float32 throughout, as on the torch path.
-    """
-    h, w = field.shape[0], field.shape[1]
-    one = np.float32(1.0)
-    sx = min(max(np.float32(x) + dx, np.float32(0.0)), np.float32(w - 1))
-    sy = min(max(np.float32(y) + dy, np.float32(0.0)), np.float32(h - 1))
-    x0 = min(int(sx), w - 2) if w > 1 else 0
-    y0 = min(int(sy), h - 2) if h > 1 else 0
-    x1 = min(x0 + 1, w - 1)
-    y1 = min(y0 + 1, h - 1)
-    fx = sx - np.float32(x0)
-    fy = sy - np.float32(y0)
-    gx = one - fx
-    gy = one - fy
-    dx += (gy * (gx * field[y0, x0, 0] + fx * field[y0, x1, 0])
-           + fy * (gx * field[y1, x0, 0] + fx * field[y1, x1, 0]))
-    dy += (gy * (gx * field[y0, x0, 1] + fx * field[y0, x1, 1])
-           + fy * (gx * field[y1, x0, 1] + fx * field[y1, x1, 1]))
-    nx = np.float32(x) + dx
-    ny = np.float32(y) + dy
-    inside = not (nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h))
-    return dx, dy, inside
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _at_rest(field, disp, y, x) -> bool:
-    """The point is undisplaced where the field is zero: it stays there (exactly)."""
-    return (disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
-            and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0)
-
-
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _euler_step_numba(field: np.ndarray, disp: np.ndarray, valid: np.ndarray) -> None:
     """One Euler step in place. field: H×W×2 f32; disp: H×W×2 f32; valid: H×W bool.
 
-    Only the points that move are written.
+    Arithmetic is float32 throughout, as on the torch path.
     """
-    for y in numba.prange(field.shape[0]):
-        for x in range(field.shape[1]):
-            if not valid[y, x] or _at_rest(field, disp, y, x):
+    h, w = field.shape[0], field.shape[1]
+    one = np.float32(1.0)
+    last_x = np.float32(w - 1)
+    last_y = np.float32(h - 1)
+    for y in numba.prange(h):
+        for x in range(w):
+            if not valid[y, x]:
                 continue
-            dx, dy, inside = _moved(field, x, y, disp[y, x, 0], disp[y, x, 1])
-            disp[y, x, 0] = dx
-            disp[y, x, 1] = dy
-            if not inside:
+            if (disp[y, x, 0] == 0.0 and disp[y, x, 1] == 0.0
+                    and field[y, x, 0] == 0.0 and field[y, x, 1] == 0.0):
+                continue  # a point at rest where the field is zero stays there (exactly)
+            px = np.float32(x) + disp[y, x, 0]
+            py = np.float32(y) + disp[y, x, 1]
+            # Bilinear lookup of the field at (px, py), clamped to the border for sampling.
+            sx = min(max(px, np.float32(0.0)), last_x)
+            sy = min(max(py, np.float32(0.0)), last_y)
+            x0 = min(int(sx), w - 2) if w > 1 else 0
+            y0 = min(int(sy), h - 2) if h > 1 else 0
+            x1 = min(x0 + 1, w - 1)
+            y1 = min(y0 + 1, h - 1)
+            fx = sx - np.float32(x0)
+            fy = sy - np.float32(y0)
+            gx = one - fx
+            gy = one - fy
+            u = (gy * (gx * field[y0, x0, 0] + fx * field[y0, x1, 0])
+                 + fy * (gx * field[y1, x0, 0] + fx * field[y1, x1, 0]))
+            v = (gy * (gx * field[y0, x0, 1] + fx * field[y0, x1, 1])
+                 + fy * (gx * field[y1, x0, 1] + fx * field[y1, x1, 1]))
+            disp[y, x, 0] += u
+            disp[y, x, 1] += v
+            nx = np.float32(x) + disp[y, x, 0]
+            ny = np.float32(y) + disp[y, x, 1]
+            if nx <= -one or nx >= np.float32(w) or ny <= -one or ny >= np.float32(h):
                 valid[y, x] = False
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _euler_step_into_numba(
-    field: np.ndarray,
-    disp: np.ndarray,
-    valid: np.ndarray,
-    disp_out: np.ndarray,
-    valid_out: np.ndarray,
-) -> None:
-    """One Euler step from (disp, valid) into other arrays (disp_out, valid_out), every
-    point written; layouts as :func:`_euler_step_numba`."""
-    for y in numba.prange(field.shape[0]):
-        for x in range(field.shape[1]):
-            dx, dy, inside = disp[y, x, 0], disp[y, x, 1], valid[y, x]
-            if inside and not _at_rest(field, disp, y, x):
-                dx, dy, inside = _moved(field, x, y, dx, dy)
-            disp_out[y, x, 0] = dx
-            disp_out[y, x, 1] = dy
-            valid_out[y, x] = inside
-
-
-def _euler_step_torch(
-    field: torch.Tensor,
-    disp: torch.Tensor,
-    valid: torch.Tensor,
-    disp_out: torch.Tensor,
-    valid_out: torch.Tensor,
-) -> None:
-    """One Euler step on torch tensors (any device) from (disp, valid) into (disp_out,
-    valid_out), which may be the same tensors; layouts as the numba kernel."""
+def _euler_step_torch(field: torch.Tensor, disp: torch.Tensor, valid: torch.Tensor) -> None:
+    """One Euler step in place on torch tensors (any device); layouts as the numba kernel."""
     h, w = field.shape[:2]
     ys, xs = torch.meshgrid(
         torch.arange(h, device=field.device, dtype=field.dtype),
@@ -120,10 +81,10 @@ def _euler_step_torch(
         field.permute(2, 0, 1)[None], grid, mode="bilinear", align_corners=True
     )[0].permute(1, 2, 0)
     step = torch.where(valid[..., None], sampled, torch.zeros_like(sampled))
-    torch.add(disp, step, out=disp_out)
-    nx = xs + disp_out[..., 0]
-    ny = ys + disp_out[..., 1]
-    torch.logical_and(valid, (nx > -1) & (nx < w) & (ny > -1) & (ny < h), out=valid_out)
+    disp += step
+    nx = xs + disp[..., 0]
+    ny = ys + disp[..., 1]
+    valid &= (nx > -1) & (nx < w) & (ny > -1) & (ny < h)
 
 
 class EulerIntegrator:
@@ -134,10 +95,6 @@ class EulerIntegrator:
     F₀→ₖ (float32 ``H×W×2``, pixels) and :attr:`valid` (bool ``H×W``) says which points
     are still inside the image. ``active`` (bool ``H×W``, same kind as ``field``;
     default all) picks the points that take part: the others start dropped.
-
-    :meth:`step` updates the state in place, or writes it into other arrays (``into``),
-    which then hold the integrator's state: a caller that keeps every state steps from
-    one slot of a buffer into the next instead of copying each.
     """
 
     def __init__(
@@ -155,18 +112,11 @@ class EulerIntegrator:
                           else np.array(active, dtype=np.bool_))
         self.steps = 0
 
-    def step(self, into: tuple | None = None) -> None:
-        """Advance one frame; ``into``: ``(disp, valid)`` arrays (of the state's kind,
-        shapes and dtypes) that receive the new state and become :attr:`disp` and
-        :attr:`valid`. The previous state's arrays are then left as they were."""
-        disp_out, valid_out = (self.disp, self.valid) if into is None else into
+    def step(self) -> None:
         if isinstance(self.field, torch.Tensor):
-            _euler_step_torch(self.field, self.disp, self.valid, disp_out, valid_out)
-        elif into is None:
-            _euler_step_numba(self.field, self.disp, self.valid)
+            _euler_step_torch(self.field, self.disp, self.valid)
         else:
-            _euler_step_into_numba(self.field, self.disp, self.valid, disp_out, valid_out)
-        self.disp, self.valid = disp_out, valid_out
+            _euler_step_numba(self.field, self.disp, self.valid)
         self.steps += 1
 
 
