@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from cinemagraph.animate import AnimateSettings, animate, blend_weights, effective_field, engine
+from cinemagraph.animate.states import STATE_BYTES_PER_POINT
 from cinemagraph.contract import to_uint8
 from cinemagraph.demo.render import demo_motion
 from cinemagraph.demo.scene import build_scene
@@ -263,5 +264,5 @@ def test_checkpointed_backward_states_give_the_same_frames_in_less_memory(monkey
     restarted = animate(image, mask, field, settings, schedule="restart")
     assert checkpointed.tobytes() == restarted.tobytes()
     if frames == 17:  # 16 states stored whole; 4 checkpoints and a run of 4 at a time
-        state = h * w * engine.STATE_BYTES_PER_PIXEL
+        state = h * w * STATE_BYTES_PER_POINT
         assert checkpointed_peak < stored_peak - 6 * state

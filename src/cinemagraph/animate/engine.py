@@ -14,9 +14,10 @@ result is blended into the input through a feathered mask, and beyond the feathe
 frame equals the input exactly. Only the mask's bounding box is rendered.
 
 Both integrations cost O(N) steps per video: the forward displacements advance with
-``t``; the backward ones are integrated once and stored (N−1 states of 9 bytes per pixel
-of the mask's bounding box), or — when that would pass :data:`STORED_STATES_BUDGET` —
-re-integrated run by run from √N checkpoints, for twice the backward steps.
+``t``; the backward ones are integrated once and stored (N−1 states of 9 bytes per point
+that can reach an animated pixel, :mod:`.states`), or — when that would pass
+:data:`STORED_STATES_BUDGET` — re-integrated run by run from √N checkpoints, for twice
+the backward steps.
 """
 
 from __future__ import annotations
@@ -36,13 +37,11 @@ from .integrate import EulerIntegrator
 from .reach import overlong_reach
 from .render import FrameRenderer
 from .settings import REFERENCE_WIDTH, AnimateSettings
+from .states import STATE_BYTES_PER_POINT, StateStore, blank_state
 
 #: Bytes that the backward displacements of one video may take before they are
 #: re-integrated from checkpoints instead of stored whole (see ``_backward_states``).
 STORED_STATES_BUDGET = 1 << 30
-
-#: One stored integration state per pixel: (dx, dy) in float32 and a bool.
-STATE_BYTES_PER_PIXEL = 9
 
 
 def effective_field(field: np.ndarray, settings: AnimateSettings) -> np.ndarray:
@@ -225,37 +224,43 @@ def _incremental_pairs(field, negated, n: int, active):
 def _backward_states(negated, n: int, active):
     """``(disp, valid)`` of F₀→₋ₖ for k = N−1 down to 1.
 
-    While the N−1 states fit in :data:`STORED_STATES_BUDGET` bytes they are integrated
-    once, each step writing its state into the next slot of one buffer. Beyond it, only
-    every c-th state (c ≈ √N) is kept as a checkpoint on a first pass, and each run of c
-    states is integrated again from its checkpoint, into a buffer of c slots, when the
-    frames reach it: about 2√N states in memory at a time, for about twice the steps.
-    Both give the same states to the bit.
+    While the N−1 states of the ``active`` points fit in :data:`STORED_STATES_BUDGET`
+    bytes they are integrated once and kept in a :class:`~.states.StateStore`. Beyond
+    it, only every c-th state (c ≈ √N) is kept as a checkpoint on a first pass, and each
+    run of c states is integrated again from its checkpoint when the frames reach it:
+    about 2√N states in memory at a time, for about twice the steps. Both give the same
+    states to the bit. Each state is yielded in one pair of arrays, which the next
+    overwrites.
     """
-    h, w = negated.shape[:2]
     backward = EulerIntegrator(negated, active)
-    if (n - 1) * h * w * STATE_BYTES_PER_PIXEL <= STORED_STATES_BUDGET:
-        disps, valids = _state_buffers(backward, n - 1)  # slot k-1: the state after k steps
+    points = int(active.sum())
+    view = blank_state((backward.disp, backward.valid))
+    if (n - 1) * points * STATE_BYTES_PER_POINT <= STORED_STATES_BUDGET:
+        store = StateStore(active, n - 1, view)  # slot k-1: the state after k steps
         for k in range(n - 1):
-            backward.step(into=(disps[k], valids[k]))
+            backward.step()
+            store.save(k, backward.disp, backward.valid)
         for k in reversed(range(n - 1)):
-            yield disps[k], valids[k]
+            store.load(k, *view)
+            yield view
         return
     run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
-    checkpoints = [_snapshot(backward)]  # states 0, c, 2c, …
+    checkpoints = StateStore(active, (n - 2) // run + 1, view)  # states 0, c, 2c, …
+    checkpoints.save(0, backward.disp, backward.valid)
     for k in range(1, (n - 2) // run * run + 1):
         backward.step()
         if k % run == 0:
-            checkpoints.append(_snapshot(backward))
-    disps, valids = _state_buffers(backward, run)
-    while checkpoints:
-        start = (len(checkpoints) - 1) * run
-        backward.disp, backward.valid = checkpoints.pop()
-        count = min(start + run, n - 1) - start
-        for k in range(count):
-            backward.step(into=(disps[k], valids[k]))
-        for k in reversed(range(count)):
-            yield disps[k], valids[k]
+            checkpoints.save(k // run, backward.disp, backward.valid)
+    states = StateStore(active, run, view)
+    for j in reversed(range((n - 2) // run + 1)):
+        checkpoints.load(j, backward.disp, backward.valid)  # the other points never move
+        count = min((j + 1) * run, n - 1) - j * run
+        for i in range(count):
+            backward.step()
+            states.save(i, backward.disp, backward.valid)
+        for i in reversed(range(count)):
+            states.load(i, *view)
+            yield view
 
 
 def _restarting_pairs(field, negated, n: int, active):
@@ -270,24 +275,6 @@ def _restarting_pairs(field, negated, n: int, active):
 
 
 _SCHEDULES = {"incremental": _incremental_pairs, "restart": _restarting_pairs}
-
-
-def _state_buffers(integrator: EulerIntegrator, count: int) -> tuple:
-    """Room for ``count`` states of ``integrator``: ``(disps, valids)``, numpy or torch,
-    each slot ``[k]`` shaped like its :attr:`~.EulerIntegrator.disp` and
-    :attr:`~.EulerIntegrator.valid`."""
-    disp, valid = integrator.disp, integrator.valid
-    if isinstance(disp, torch.Tensor):
-        return (torch.empty((count, *disp.shape), dtype=disp.dtype, device=disp.device),
-                torch.empty((count, *valid.shape), dtype=valid.dtype, device=valid.device))
-    return (np.empty((count, *disp.shape), dtype=disp.dtype),
-            np.empty((count, *valid.shape), dtype=valid.dtype))
-
-
-def _snapshot(integrator: EulerIntegrator) -> tuple:
-    """Copies of an integrator's ``(disp, valid)``, numpy or torch."""
-    return tuple(value.clone() if isinstance(value, torch.Tensor) else value.copy()
-                 for value in (integrator.disp, integrator.valid))
 
 
 def animate(
