@@ -37,7 +37,7 @@ from .integrate import EulerIntegrator
 from .reach import overlong_reach
 from .render import FrameRenderer
 from .settings import REFERENCE_WIDTH, AnimateSettings
-from .states import STATE_BYTES_PER_POINT, StateStore, blank_state
+from .states import STATE_BYTES_PER_POINT, StateStore
 
 #: Bytes that the backward displacements of one video may take before they are
 #: re-integrated from checkpoints instead of stored whole (see ``_backward_states``).
@@ -229,29 +229,26 @@ def _backward_states(negated, n: int, active):
     it, only every c-th state (c ≈ √N) is kept as a checkpoint on a first pass, and each
     run of c states is integrated again from its checkpoint when the frames reach it:
     about 2√N states in memory at a time, for about twice the steps. Both give the same
-    states to the bit. Each state is yielded in one pair of arrays, which the next
-    overwrites.
+    states to the bit. A yielded state is valid until the next one is asked for.
     """
     backward = EulerIntegrator(negated, active)
-    points = int(active.sum())
-    view = blank_state((backward.disp, backward.valid))
-    if (n - 1) * points * STATE_BYTES_PER_POINT <= STORED_STATES_BUDGET:
-        store = StateStore(active, n - 1, view)  # slot k-1: the state after k steps
+    like = (backward.disp, backward.valid)
+    if (n - 1) * int(active.sum()) * STATE_BYTES_PER_POINT <= STORED_STATES_BUDGET:
+        store = StateStore(active, n - 1, like)  # slot k-1: the state after k steps
         for k in range(n - 1):
             backward.step()
             store.save(k, backward.disp, backward.valid)
         for k in reversed(range(n - 1)):
-            store.load(k, *view)
-            yield view
+            yield store.state(k)
         return
     run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
-    checkpoints = StateStore(active, (n - 2) // run + 1, view)  # states 0, c, 2c, …
+    checkpoints = StateStore(active, (n - 2) // run + 1, like)  # states 0, c, 2c, …
     checkpoints.save(0, backward.disp, backward.valid)
     for k in range(1, (n - 2) // run * run + 1):
         backward.step()
         if k % run == 0:
             checkpoints.save(k // run, backward.disp, backward.valid)
-    states = StateStore(active, run, view)
+    states = StateStore(active, run, like)
     for j in reversed(range((n - 2) // run + 1)):
         checkpoints.load(j, backward.disp, backward.valid)  # the other points never move
         count = min((j + 1) * run, n - 1) - j * run
@@ -259,8 +256,7 @@ def _backward_states(negated, n: int, active):
             backward.step()
             states.save(i, backward.disp, backward.valid)
         for i in reversed(range(count)):
-            states.load(i, *view)
-            yield view
+            yield states.state(i)
 
 
 def _restarting_pairs(field, negated, n: int, active):

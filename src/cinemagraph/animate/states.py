@@ -47,12 +47,15 @@ class StateStore:
     """Room for ``count`` states of the points ``active`` (bool ``h×w``) picks.
 
     ``like``: a state's ``(disp, valid)`` arrays — numpy, or torch tensors on the device
-    the states live on. :meth:`save` keeps a state in a slot; :meth:`load` writes a
-    slot's values back into whole-crop arrays, leaving every other point as it is there.
+    the states live on. :meth:`save` keeps a state in a slot; :meth:`state` gives a slot
+    back as whole-crop arrays, and :meth:`load` writes it into arrays of one's own. When
+    every point takes part, a slot already is the whole state: it is copied in whole and
+    given back without a copy.
     """
 
     def __init__(self, active, count: int, like: tuple) -> None:
         disp = like[0]
+        self.shape = tuple(disp.shape[:2])
         self.torch = isinstance(disp, torch.Tensor)
         if self.torch:
             self.points = torch.nonzero(active.reshape(-1)).reshape(-1)
@@ -64,25 +67,50 @@ class StateStore:
             n = self.points.shape[0]
             self.disps = np.empty((count, n, 2), dtype=np.float32)
             self.valids = np.empty((count, n), dtype=np.bool_)
+        self.whole = n == self.shape[0] * self.shape[1]
+        self._unpacked = None if self.whole else _blank_state(like)
 
     def save(self, slot: int, disp, valid) -> None:
         """Keep the contributing points' part of the state ``(disp, valid)`` in ``slot``."""
-        if self.torch:
+        if self.whole:
+            _copy(self.disps[slot], disp.reshape(-1, 2))
+            _copy(self.valids[slot], valid.reshape(-1))
+        elif self.torch:
             torch.index_select(disp.reshape(-1, 2), 0, self.points, out=self.disps[slot])
             torch.index_select(valid.reshape(-1), 0, self.points, out=self.valids[slot])
         else:
             _gather(disp, valid, self.points, self.disps[slot], self.valids[slot])
 
     def load(self, slot: int, disp, valid) -> None:
-        """Write the state kept in ``slot`` into ``disp`` and ``valid`` (in place)."""
-        if self.torch:
+        """Write the state kept in ``slot`` into ``disp`` and ``valid`` (in place); the
+        points left out are left as they are there."""
+        if self.whole:
+            _copy(disp.reshape(-1, 2), self.disps[slot])
+            _copy(valid.reshape(-1), self.valids[slot])
+        elif self.torch:
             disp.reshape(-1, 2).index_copy_(0, self.points, self.disps[slot])
             valid.reshape(-1).index_copy_(0, self.points, self.valids[slot])
         else:
             _scatter(self.disps[slot], self.valids[slot], self.points, disp, valid)
 
+    def state(self, slot: int) -> tuple:
+        """The state kept in ``slot`` as whole-crop ``(disp, valid)``, the points left out
+        dropped. Valid until the next call: all calls share one pair of arrays, unless
+        every point takes part (then they are views of the slot)."""
+        if self.whole:
+            return self.disps[slot].reshape(*self.shape, 2), self.valids[slot].reshape(self.shape)
+        self.load(slot, *self._unpacked)
+        return self._unpacked
 
-def blank_state(like: tuple) -> tuple:
+
+def _copy(target, source) -> None:
+    if isinstance(target, torch.Tensor):
+        target.copy_(source)
+    else:
+        np.copyto(target, source)
+
+
+def _blank_state(like: tuple) -> tuple:
     """``(disp, valid)`` shaped like ``like``: no displacement, every point dropped."""
     disp, valid = like
     if isinstance(disp, torch.Tensor):
