@@ -242,14 +242,15 @@ def _backward_states(negated, n: int, active):
             yield store.state(k)
         return
     run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
-    checkpoints = StateStore(active, (n - 2) // run + 1, like)  # states 0, c, 2c, …
+    runs = (n - 2) // run + 1  # and their checkpoints states 0, c, 2c, …
+    checkpoints = StateStore(active, runs, like)
     checkpoints.save(0, backward.disp, backward.valid)
-    for k in range(1, (n - 2) // run * run + 1):
+    for k in range(1, (runs - 1) * run + 1):
         backward.step()
         if k % run == 0:
             checkpoints.save(k // run, backward.disp, backward.valid)
     states = StateStore(active, run, like)
-    for j in reversed(range((n - 2) // run + 1)):
+    for j in reversed(range(runs)):
         checkpoints.load(j, backward.disp, backward.valid)  # the other points never move
         count = min((j + 1) * run, n - 1) - j * run
         for i in range(count):
