@@ -65,7 +65,7 @@ class StateStore:
         else:
             self.points = np.flatnonzero(active)
             n = self.points.shape[0]
-            self.disps = np.empty((count, n, 2), dtype=np.float32)
+            self.disps = np.empty((count, n, 2), dtype=disp.dtype)
             self.valids = np.empty((count, n), dtype=np.bool_)
         self.whole = n == self.shape[0] * self.shape[1]
         self._unpacked = None if self.whole else _blank_state(like)
