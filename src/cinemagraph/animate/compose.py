@@ -335,17 +335,23 @@ def contrast_statistics(
     ``[has, ρ, μ_x (RGB), μ_y (RGB)]`` — ``has`` is 0 where too few pixels see both
     directions to measure anything. Only pixels both directions cover count, sampled on
     a grid of every :data:`STRIDE`-th pixel.
+
+    Scalar code throughout: numpy expressions on arrays here would take seconds longer to
+    compile on first use.
     """
     h = alpha.shape[0]
     n_rows, n_cols = stats.shape[0], stats.shape[1]
     af, ab = np.float32(alpha_f), np.float32(alpha_b)
-    # The threads' runs of rows, rounded to whole bands of cells.
-    bounds = np.minimum((parts + CELL // 2) // CELL, n_rows)
-    bounds[-1] = n_rows
     for part in numba.prange(parts.shape[0] - 1):
-        for cy in range(bounds[part], bounds[part + 1]):
+        # The thread's run of rows, rounded to whole rows of cells.
+        first = min((parts[part] + CELL // 2) // CELL, n_rows)
+        stop = n_rows if part == parts.shape[0] - 2 else min(
+            (parts[part + 1] + CELL // 2) // CELL, n_rows)
+        for cy in range(first, stop):
             band = stats[cy]
-            band[:, :] = 0.0
+            for cx in range(n_cols):
+                for k in range(_RAW):
+                    band[cx, k] = 0.0
             for y in range(cy * CELL, min(h, (cy + 1) * CELL), STRIDE):
                 for x in range(-(-lo[y] // STRIDE) * STRIDE, hi[y], STRIDE):
                     if (alpha[y, x] <= 0.0 or _direction_weight(af, cov_f[y, x]) <= 0.0
@@ -372,13 +378,19 @@ def contrast_statistics(
                 var_x = band[cx, 7] / n
                 var_y = band[cx, 8] / n
                 cov_xy = band[cx, 9] / n
-                means = band[cx, 1:7] / n  # a copy: the finished layout overwrites the sums
-                for k in range(3):
-                    var_x -= means[k] * means[k]
-                    var_y -= means[3 + k] * means[3 + k]
-                    cov_xy -= means[k] * means[3 + k]
-                band[cx, _MU_X:_MU_X + 3] = means[:3]
-                band[cx, _MU_Y:_MU_Y + 3] = means[3:]
+                mx0, mx1, mx2 = band[cx, 1] / n, band[cx, 2] / n, band[cx, 3] / n
+                my0, my1, my2 = band[cx, 4] / n, band[cx, 5] / n, band[cx, 6] / n
+                var_x -= mx0 * mx0
+                var_y -= my0 * my0
+                cov_xy -= mx0 * my0
+                var_x -= mx1 * mx1
+                var_y -= my1 * my1
+                cov_xy -= mx1 * my1
+                var_x -= mx2 * mx2
+                var_y -= my2 * my2
+                cov_xy -= mx2 * my2
+                band[cx, _MU_X], band[cx, _MU_X + 1], band[cx, _MU_X + 2] = mx0, mx1, mx2
+                band[cx, _MU_Y], band[cx, _MU_Y + 1], band[cx, _MU_Y + 2] = my0, my1, my2
                 band[cx, _HAS] = 1.0
                 if var_x <= 1e-7 or var_y <= 1e-7:  # flat: no detail to restore
                     band[cx, _RHO] = 1.0
