@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 
 from ..contract import check_field, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
+from .compiling import compile_progress
 from .integrate import EulerIntegrator
 from .reach import overlong_reach
 from .render import FrameRenderer
@@ -165,6 +166,8 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
         )
     base = to_uint8(image)
     weights = blend_weights(mask, settings.feather)
+    if progress:  # compile first, so that the frames' progress bar shows their own pace
+        prepare_kernels(progress=True)
     bar = tqdm(total=n, desc="animate", unit="frame", disable=not progress, leave=False)
     with bar:
         yield base
@@ -184,15 +187,39 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
             device=device, preserve_contrast=settings.blend == "contrast",
         )
         canvas = base.copy()
-        region = canvas[rows, cols]  # the renderer writes the animated crop in place
+        # The renderer writes the animated pixels of the crop in place. A crop of its own
+        # (rather than a view of the canvas) has the same memory layout in every scene,
+        # so the kernels are compiled for one layout only.
+        crop = np.ascontiguousarray(base[rows, cols])
         pairs = _SCHEDULES[schedule](
             renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n,
             renderer.mask(_contributing_points(alpha)),
         )
         for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
-            renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, region)
+            renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, crop)
+            canvas[rows, cols] = crop
             yield canvas
             bar.update()
+
+
+def prepare_kernels(progress: bool = False) -> None:
+    """Compile the engine's CPU kernels, or load them from numba's cache, by animating a
+    tiny scene; with ``progress``, say so on stderr while numba compiles.
+
+    Every kernel is typed for one memory layout whatever the scene, so that afterwards no
+    video compiles anything. The first run on a machine compiles (tens of seconds on a
+    small CPU) and caches the result; later runs load it in well under a second.
+    """
+    h, w = 12, 16
+    image = np.linspace(0.0, 1.0, h * w * 3, dtype=np.float32).reshape(h, w, 3)
+    mask = np.zeros((h, w), dtype=np.float32)
+    mask[3:9, 4:12] = 1.0  # part of the image: the compact state store is used too
+    field = np.zeros((h, w, 2), dtype=np.float32)
+    field[..., 0], field[..., 1] = 0.5, 0.25
+    with compile_progress(progress):
+        for _ in _render_loop(image, mask, field, AnimateSettings(frames=4), False, "numba",
+                              "incremental"):
+            pass
 
 
 def _contributing_points(alpha: np.ndarray) -> np.ndarray:
