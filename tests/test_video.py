@@ -147,6 +147,14 @@ def test_check_outputs_read_only_folder(tmp_path: Path) -> None:
         locked.chmod(0o700)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_a_folder_that_refuses_files_is_not_writable_even_for_root(tmp_path: Path) -> None:
+    # /proc looks writable to root by its permission bits, but no file can be created there.
+    for target in ("/proc/clip.mp4", "/proc/frames/"):
+        with pytest.raises(CinemagraphError, match="cannot"):
+            check_outputs([target])
+
+
 # --- each format, decoded again ---------------------------------------------------------------
 
 

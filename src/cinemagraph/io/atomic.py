@@ -33,6 +33,13 @@ def ensure_writable_parent(target: Path) -> Path:
         raise CinemagraphError(f"cannot write {target}: {parent} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise CinemagraphError(f"cannot write {target}: folder {parent} is not writable")
+    try:  # the permission bits do not tell everything (root, special file systems)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise CinemagraphError(
+            f"cannot write {target}: folder {parent} is not writable ({exc.strerror or exc})"
+        ) from exc
     return parent
 
 
@@ -47,9 +54,12 @@ def atomic_file(target: str | os.PathLike[str]) -> Iterator[Path]:
     if target.is_dir():
         raise CinemagraphError(f"cannot write {target}: it is a folder")
     parent = ensure_writable_parent(target)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=parent
+        )
+    except OSError as exc:
+        raise CinemagraphError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -76,7 +86,10 @@ def atomic_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
     parent = ensure_writable_parent(target)
     if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
         raise CinemagraphError(f"cannot write frames to {target}: folder is not writable")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
+    except OSError as exc:
+        raise CinemagraphError(f"cannot write frames to {target}: {exc.strerror or exc}") from exc
     try:
         yield tmp
         if target.is_dir():
