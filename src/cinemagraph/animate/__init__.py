@@ -1,6 +1,6 @@
 """Stage 5: Euler integration, softmax splatting and the looping frame renderer."""
 
-from .engine import animate, blend_weights, effective_field, iter_frames
+from .engine import animate, blend_weights, effective_field, iter_frames, prepare_kernels
 from .fill import fill_holes
 from .integrate import EulerIntegrator, integrate
 from .settings import AnimateSettings
@@ -15,6 +15,7 @@ __all__ = [
     "fill_holes",
     "integrate",
     "iter_frames",
+    "prepare_kernels",
     "softmax_splat",
     "splat_accumulate",
 ]
