@@ -166,7 +166,7 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
         )
     base = to_uint8(image)
     weights = blend_weights(mask, settings.feather)
-    if progress:  # compile first, so that the frames' progress bar shows their own pace
+    if progress and backend == "numba":  # compile first: the frames' bar shows their pace
         prepare_kernels(progress=True)
     bar = tqdm(total=n, desc="animate", unit="frame", disable=not progress, leave=False)
     with bar:
