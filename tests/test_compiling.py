@@ -97,4 +97,5 @@ def test_animate_with_progress_prepares_the_kernels_first(monkeypatch):
     image, mask, field = next(_scenes())
     animate(image, mask, field, AnimateSettings(frames=3), progress=True)
     animate(image, mask, field, AnimateSettings(frames=3))
-    assert calls == [True]
+    animate(image, mask, np.zeros_like(field), AnimateSettings(frames=3), progress=True)
+    assert calls == [True]  # a still loop needs no kernel

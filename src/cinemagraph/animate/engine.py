@@ -166,13 +166,14 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
         )
     base = to_uint8(image)
     weights = blend_weights(mask, settings.feather)
-    if progress and backend == "numba":  # compile first: the frames' bar shows their pace
-        prepare_kernels(progress=True)
+    still = not (field != 0).any()
+    if progress and backend == "numba" and not still:  # compile first: the bar shows
+        prepare_kernels(progress=True)  # the frames' own pace
     bar = tqdm(total=n, desc="animate", unit="frame", disable=not progress, leave=False)
     with bar:
         yield base
         bar.update()
-        if not (field != 0).any():
+        if still:
             for _ in range(1, n):
                 yield base
                 bar.update()
