@@ -45,7 +45,7 @@ def _scenes():
 def _kernel_signatures() -> dict[str, int]:
     """How many compiled versions each of the engine's kernels has in this process."""
     counts = {}
-    for module in ("compose", "integrate", "render", "splat", "states"):
+    for module in ("compose", "integrate", "render", "splat"):
         namespace = importlib.import_module(f"cinemagraph.animate.{module}")
         for name, value in vars(namespace).items():
             if isinstance(value, Dispatcher):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cinemagraph.animate import AnimateSettings, animate, blend_weights, effective_field, engine
-from cinemagraph.animate.states import STATE_BYTES_PER_POINT
+from cinemagraph.animate.engine import STATE_BYTES_PER_POINT
 from cinemagraph.contract import to_uint8
 from cinemagraph.demo.render import demo_motion
 from cinemagraph.demo.scene import build_scene

@@ -62,6 +62,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .points import balanced_parts
+
 #: Local coverage (blurred splat weight) at which a direction counts as fully present:
 #: that of an undistorted splat.
 FULL_COVERAGE = 1.0
@@ -104,18 +106,10 @@ def row_spans(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def row_parts(lo: np.ndarray, hi: np.ndarray, threads: int) -> np.ndarray:
-    """Split the rows into ``threads`` runs with about as many span pixels each.
-
-    Returns int64 boundaries (``threads + 1``): run ``k`` is rows ``parts[k]`` up to
-    ``parts[k+1] − 1``. The parallel kernels give one run to each thread, because the
-    animated pixels are rarely spread evenly over the rows (sky at the top, water at the
-    bottom).
-    """
-    work = np.cumsum(hi - lo)
-    total = int(work[-1]) if work.size else 0
-    goals = total * np.arange(1, threads) / threads
-    inner = np.searchsorted(work, goals, side="left") + 1
-    return np.concatenate([[0], np.minimum(inner, lo.shape[0]), [lo.shape[0]]]).astype(np.int64)
+    """Split the rows into ``threads`` runs with about as many span pixels each
+    (:func:`~.points.balanced_parts`): the animated pixels are rarely spread evenly over
+    the rows (sky at the top, water at the bottom)."""
+    return balanced_parts(hi - lo, threads)
 
 
 def statistics_shape(height: int, width: int) -> tuple[int, int, int]:

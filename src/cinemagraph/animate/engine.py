@@ -13,11 +13,11 @@ frame (the splats, the blend of :mod:`.compose`, the hole filling of :mod:`.fill
 result is blended into the input through a feathered mask, and beyond the feather every
 frame equals the input exactly. Only the mask's bounding box is rendered.
 
-Both integrations cost O(N) steps per video: the forward displacements advance with
-``t``; the backward ones are integrated once and stored (N−1 states of 9 bytes per point
-that can reach an animated pixel, :mod:`.states`), or — when that would pass
-:data:`STORED_STATES_BUDGET` — re-integrated run by run from √N checkpoints, for twice
-the backward steps.
+Only the points that can reach an animated pixel are integrated and splatted, kept
+compact (:mod:`.points`). Both integrations cost O(N) steps per video: the forward
+displacements advance with ``t``; the backward ones are integrated once and stored (N−1
+states of 9 bytes per point), or — when that would pass :data:`STORED_STATES_BUDGET` —
+re-integrated run by run from √N checkpoints, for twice the backward steps.
 """
 
 from __future__ import annotations
@@ -34,15 +34,18 @@ from tqdm.auto import tqdm
 from ..contract import check_field, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
 from .compiling import compile_progress
-from .integrate import EulerIntegrator
+from .integrate import PointIntegrator
+from .points import PointRuns
 from .reach import overlong_reach
 from .render import FrameRenderer
 from .settings import REFERENCE_WIDTH, AnimateSettings
-from .states import STATE_BYTES_PER_POINT, StateStore
 
 #: Bytes that the backward displacements of one video may take before they are
 #: re-integrated from checkpoints instead of stored whole (see ``_backward_states``).
 STORED_STATES_BUDGET = 1 << 30
+
+#: Bytes one stored state takes per point: (dx, dy) in float32 and a bool.
+STATE_BYTES_PER_POINT = 9
 
 
 def effective_field(field: np.ndarray, settings: AnimateSettings) -> np.ndarray:
@@ -183,9 +186,10 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
         img = np.ascontiguousarray(image[rows, cols])
         alpha = np.ascontiguousarray(weights[rows, cols])
         crop_field = np.ascontiguousarray(field[rows, cols])
+        points = PointRuns.of_mask(_contributing_points(alpha))
         renderer = FrameRenderer(
-            img, alpha, _importance_weight(crop_field, settings.importance), backend=backend,
-            device=device, preserve_contrast=settings.blend == "contrast",
+            img, alpha, _importance_weight(crop_field, settings.importance), points,
+            backend=backend, device=device, preserve_contrast=settings.blend == "contrast",
         )
         canvas = base.copy()
         # The renderer writes the animated pixels of the crop in place. A crop of its own
@@ -194,7 +198,7 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
         crop = np.ascontiguousarray(base[rows, cols])
         pairs = _SCHEDULES[schedule](
             renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n,
-            renderer.mask(_contributing_points(alpha)),
+            points,
         )
         for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
             renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, crop)
@@ -234,64 +238,81 @@ def _contributing_points(alpha: np.ndarray) -> np.ndarray:
     return cv2.dilate(animated, np.ones((3, 3), np.uint8)).astype(np.bool_)
 
 
-def _incremental_pairs(field, negated, n: int, active):
-    """For t = 1…N−1: F₀→ₜ and F₀→₋₍N−t₎ with O(N) Euler steps in all.
+def _incremental_pairs(field, negated, n: int, points: PointRuns):
+    """For t = 1…N−1: F₀→ₜ and F₀→₋₍N−t₎ of ``points`` with O(N) Euler steps in all.
 
     The forward displacements advance with t; the backward ones are needed in the
-    opposite order and come from :func:`_backward_states`. Only the ``active`` points
-    take part. Yields ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``.
+    opposite order and come from :func:`_backward_states`. Yields
+    ``(fwd_disp, fwd_valid, bwd_disp, bwd_valid)``, compact (``P×2`` and ``P``).
     """
-    forward = EulerIntegrator(field, active)
+    forward = PointIntegrator(field, points)
     for _t, (bwd_disp, bwd_valid) in zip(
-        range(1, n), _backward_states(negated, n, active), strict=True
+        range(1, n), _backward_states(negated, n, points), strict=True
     ):
         forward.step()
         yield forward.disp, forward.valid, bwd_disp, bwd_valid
 
 
-def _backward_states(negated, n: int, active):
+def _backward_states(negated, n: int, points: PointRuns):
     """``(disp, valid)`` of F₀→₋ₖ for k = N−1 down to 1.
 
-    While the N−1 states of the ``active`` points fit in :data:`STORED_STATES_BUDGET`
-    bytes they are integrated once and kept in a :class:`~.states.StateStore`. Beyond
-    it, only every c-th state (c ≈ √N) is kept as a checkpoint on a first pass, and each
-    run of c states is integrated again from its checkpoint when the frames reach it:
-    about 2√N states in memory at a time, for about twice the steps. Both give the same
-    states to the bit. A yielded state is valid until the next one is asked for.
+    While the N−1 states fit in :data:`STORED_STATES_BUDGET` bytes they are integrated
+    once, each step writing straight into its slot. Beyond it, only every c-th state
+    (c ≈ √N) is kept as a checkpoint on a first pass, and each run of c states is
+    integrated again from its checkpoint when the frames reach it: about 2√N states in
+    memory at a time, for about twice the steps. Both give the same states to the bit.
+    A yielded state is valid until the next one is asked for.
     """
-    backward = EulerIntegrator(negated, active)
-    like = (backward.disp, backward.valid)
-    if (n - 1) * int(active.sum()) * STATE_BYTES_PER_POINT <= STORED_STATES_BUDGET:
-        store = StateStore(active, n - 1, like)  # slot k-1: the state after k steps
+    backward = PointIntegrator(negated, points)
+    if (n - 1) * points.count * STATE_BYTES_PER_POINT <= STORED_STATES_BUDGET:
+        disps, valids = _state_slots(backward, n - 1)  # slot k-1: the state after k steps
         for k in range(n - 1):
-            backward.step()
-            store.save(k, backward.disp, backward.valid)
+            backward.step(into=(disps[k], valids[k]))
         for k in reversed(range(n - 1)):
-            yield store.state(k)
+            yield disps[k], valids[k]
         return
     run = math.isqrt(n - 2) + 1  # c: the runs are states j·c + 1 … (j+1)·c
     runs = (n - 2) // run + 1  # and their checkpoints states 0, c, 2c, …
-    checkpoints = StateStore(active, runs, like)
-    checkpoints.save(0, backward.disp, backward.valid)
+    checkpoints = _state_slots(backward, runs)
+    _copy_state((backward.disp, backward.valid), checkpoints, 0)
     for k in range(1, (runs - 1) * run + 1):
         backward.step()
         if k % run == 0:
-            checkpoints.save(k // run, backward.disp, backward.valid)
-    states = StateStore(active, run, like)
+            _copy_state((backward.disp, backward.valid), checkpoints, k // run)
+    disps, valids = _state_slots(backward, run)
     for j in reversed(range(runs)):
-        checkpoints.load(j, backward.disp, backward.valid)  # the other points never move
+        backward.disp, backward.valid = checkpoints[0][j], checkpoints[1][j]
         count = min((j + 1) * run, n - 1) - j * run
         for i in range(count):
-            backward.step()
-            states.save(i, backward.disp, backward.valid)
+            backward.step(into=(disps[i], valids[i]))
         for i in reversed(range(count)):
-            yield states.state(i)
+            yield disps[i], valids[i]
 
 
-def _restarting_pairs(field, negated, n: int, active):
+def _state_slots(integrator: PointIntegrator, count: int) -> tuple:
+    """Room for ``count`` states of ``integrator``'s points: ``(disps, valids)``,
+    ``count×P×2`` and ``count×P``, of the integrator's kind and device."""
+    disp = integrator.disp
+    if isinstance(disp, torch.Tensor):
+        return (torch.empty((count, *disp.shape), dtype=disp.dtype, device=disp.device),
+                torch.empty((count, disp.shape[0]), dtype=torch.bool, device=disp.device))
+    return (np.empty((count, *disp.shape), dtype=disp.dtype),
+            np.empty((count, disp.shape[0]), dtype=np.bool_))
+
+
+def _copy_state(state: tuple, slots: tuple, slot: int) -> None:
+    """Copy ``state = (disp, valid)`` into ``slot`` of ``slots`` (:func:`_state_slots`)."""
+    for source, target in zip(state, slots, strict=True):
+        if isinstance(target, torch.Tensor):
+            target[slot].copy_(source)
+        else:
+            target[slot] = source
+
+
+def _restarting_pairs(field, negated, n: int, points: PointRuns):
     """The published schedule: both displacements re-integrated from zero for every t."""
     for t in range(1, n):
-        forward, backward = EulerIntegrator(field, active), EulerIntegrator(negated, active)
+        forward, backward = PointIntegrator(field, points), PointIntegrator(negated, points)
         for _ in range(t):
             forward.step()
         for _ in range(n - t):

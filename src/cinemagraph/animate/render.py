@@ -1,8 +1,9 @@
 """Rendering one frame of the loop from its forward and backward displacements.
 
-A :class:`FrameRenderer` holds everything that stays fixed over a video — the packed
-splat source (:func:`~.splat.pack_source`), the blend weights, the accumulators — and
-turns ``(F₀→ₜ, F₀→₋₍N−t₎)`` into the animated pixels of frame ``t``:
+A :class:`FrameRenderer` holds everything that stays fixed over a video — the points
+that take part (:mod:`.points`) and their packed splat source
+(:func:`~.splat.pack_source`), the blend weights, the accumulators — and turns
+``(F₀→ₜ, F₀→₋₍N−t₎)`` of those points into the animated pixels of frame ``t``:
 
 1. splat the image forward and backward, each into its own accumulator, and measure each
    direction's local coverage and share of the blend (numba: both directions at once, one
@@ -30,7 +31,8 @@ from .compose import (
     statistics_shape,
 )
 from .fill import fill_holes
-from .splat import pack_source, splat_accumulate, splat_packed
+from .points import PointRuns
+from .splat import pack_source, splat_points, splat_points_torch
 
 #: Holes are grouped on a grid of tiles this many pixels wide before they are filled.
 HOLE_TILE = 8
@@ -40,33 +42,35 @@ MAX_HOLE_WINDOWS = 32
 
 
 @numba.njit(cache=True, nogil=True)
-def _splat_direction(source, disp, valid, acc, coverage, lo, hi, gone) -> None:
+def _splat_direction(source, runs, disp, valid, acc, coverage, lo, hi, gone) -> None:
     acc[...] = 0.0
-    splat_packed(source, disp, valid, acc)
+    splat_points(source, runs, disp, valid, acc)
     local_coverage(acc, coverage, lo, hi)
     coverage_shares(coverage, lo, hi, gone)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _splat_both_directions(
-    source, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b, lo, hi,
-    gone_f, gone_b,
+    source, runs, fwd_disp, fwd_valid, bwd_disp, bwd_valid, acc_f, acc_b, cov_f, cov_b, lo,
+    hi, gone_f, gone_b,
 ) -> None:
     """Both splats and their shares of the blend, the forward and the backward one on two
     threads."""
     for direction in numba.prange(2):
         if direction == 0:
-            _splat_direction(source, fwd_disp, fwd_valid, acc_f, cov_f, lo, hi, gone_f)
+            _splat_direction(source, runs, fwd_disp, fwd_valid, acc_f, cov_f, lo, hi, gone_f)
         else:
-            _splat_direction(source, bwd_disp, bwd_valid, acc_b, cov_b, lo, hi, gone_b)
+            _splat_direction(source, runs, bwd_disp, bwd_valid, acc_b, cov_b, lo, hi, gone_b)
 
 
 class FrameRenderer:
     """Renders the animated crop of each frame with one backend: numba (CPU) or torch.
 
     ``image``: float32 ``h×w×3`` in [0, 1]; ``alpha``: float32 ``h×w`` blend weight into
-    the still image; ``weight``: float32 ``h×w`` splat importance exp(Z);
-    ``preserve_contrast``: the contrast-preserving blend of :mod:`.compose`.
+    the still image; ``weight``: float32 ``h×w`` splat importance exp(Z); ``points``: the
+    points that are splatted (:class:`~.points.PointRuns`), whose displacements
+    :meth:`render` takes; ``preserve_contrast``: the contrast-preserving blend of
+    :mod:`.compose`.
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class FrameRenderer:
         image: np.ndarray,
         alpha: np.ndarray,
         weight: np.ndarray,
+        points: PointRuns,
         *,
         backend: str,
         device: str,
@@ -92,31 +97,31 @@ class FrameRenderer:
         self.stats = np.zeros(statistics_shape(h, w), dtype=np.float64)
         if self.torch:
             self.device = torch.device(device)
-            self.t_image = torch.from_numpy(image).to(self.device)
-            self.t_weight = torch.from_numpy(weight).to(self.device)
+            self.t_values = torch.from_numpy(points.gather(image)).to(self.device)
+            self.t_weight = torch.from_numpy(points.gather(weight)).to(self.device)
+            self.t_xs, self.t_ys = (torch.from_numpy(c).to(self.device)
+                                    for c in points.coordinates())
             self.t_accs = [torch.zeros((h, w, c + 1), dtype=torch.float32, device=self.device)
                            for _ in range(2)]
         else:
-            self.source = pack_source(image, weight)
+            self.source = points.gather(pack_source(image, weight))
+        self.runs = points.runs
 
     def field(self, field: np.ndarray) -> np.ndarray | torch.Tensor:
         """``field`` (float32 ``h×w×2``) as the backend integrates it."""
         return torch.from_numpy(field).to(self.device) if self.torch else field
 
-    def mask(self, mask: np.ndarray) -> np.ndarray | torch.Tensor:
-        """``mask`` (bool ``h×w``) as the backend integrates it."""
-        return torch.from_numpy(mask).to(self.device) if self.torch else mask
-
     def _splat(self, forward, backward) -> None:
         if not self.torch:
-            _splat_both_directions(self.source, *forward, *backward, *self.accs, *self.coverage,
-                                   self.lo, self.hi, *self.gone)
+            _splat_both_directions(self.source, self.runs, *forward, *backward, *self.accs,
+                                   *self.coverage, self.lo, self.hi, *self.gone)
             return
         for (disp, valid), t_acc, acc, coverage, gone in zip(
             (forward, backward), self.t_accs, self.accs, self.coverage, self.gone, strict=True
         ):
             t_acc.zero_()
-            splat_accumulate(self.t_image, disp, valid, self.t_weight, 1.0, t_acc)
+            splat_points_torch(self.t_values, self.t_xs, self.t_ys, disp, valid, self.t_weight,
+                               1.0, t_acc)
             acc[...] = t_acc.cpu().numpy()
             local_coverage(acc, coverage, self.lo, self.hi)
             coverage_shares(coverage, self.lo, self.hi, gone)
@@ -124,7 +129,8 @@ class FrameRenderer:
     def render(self, forward, backward, alpha_b: float, frame: np.ndarray) -> None:
         """Write the crop of frame ``t`` (``alpha_b = t/N``) into ``frame`` (uint8 h×w×3).
 
-        ``forward``/``backward``: ``(disp, valid)`` of F₀→ₜ and F₀→₋₍N−t₎.
+        ``forward``/``backward``: ``(disp, valid)`` of F₀→ₜ and F₀→₋₍N−t₎ of the points
+        (``P×2`` and ``P``).
         """
         self._splat(forward, backward)
         alpha_f = 1.0 - alpha_b

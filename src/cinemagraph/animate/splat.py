@@ -14,9 +14,11 @@ bilinear kernel ``b(n, q) = max(0, 1 − |nₓ − qₓ|) · max(0, 1 − |n_y �
 
 Both sums are one scatter of a *packed source* ``S = (α·exp(Z)·I, α·exp(Z))``
 (``H×W×(C+1)``): ``acc(n) = Σₚ b(n, p + F(p)) · S(p)``. :func:`pack_source` builds it,
-:func:`splat_packed` scatters it with a compiled numba kernel (a renderer packs once per
-video and splats every frame), and :func:`splat_accumulate` does both, on numpy arrays or
-— with ``index_add_`` — on torch tensors of any device (CUDA).
+:func:`splat_points` scatters it from chosen points (:mod:`.points`) with a compiled numba
+kernel (a renderer packs once per video and splats every frame) and :func:`splat_packed`
+from every pixel; :func:`splat_points_torch` does the same with ``index_add_`` on torch
+tensors of any device (CUDA); :func:`splat_accumulate` packs and splats every pixel, on
+numpy arrays or torch tensors.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import numba
 import numpy as np
 import torch
 
+from .points import PointRuns
+
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _spread(acc, source, y, x, y0, x0, w00, w01, w10, w11, channels):
-    """Add source[y, x] to the 2×2 pixels at (y0, x0) with bilinear weights (all inside)."""
+def _spread(acc, source, i, y0, x0, w00, w01, w10, w11, channels):
+    """Add source[i] to the 2×2 pixels at (y0, x0) with bilinear weights (all inside)."""
     for k in range(channels):
-        v = source[y, x, k]
+        v = source[i, k]
         acc[y0, x0, k] += w00 * v
         acc[y0, x0 + 1, k] += w01 * v
         acc[y0 + 1, x0, k] += w10 * v
@@ -52,8 +56,8 @@ def _kernel_corner(x, y, dx, dy):
 
 
 @numba.njit(cache=True, nogil=True)
-def _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by):
-    """Add source[y, x] to those of the 2×2 pixels at (y0, x0) that lie inside ``acc``.
+def _spread_clipped(acc, source, i, y0, x0, ax, ay, bx, by):
+    """Add source[i] to those of the 2×2 pixels at (y0, x0) that lie inside ``acc``.
 
     Only points landing on the border come here; kept out of line, it leaves the kernels'
     common case small.
@@ -64,15 +68,15 @@ def _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by):
         if yy < 0 or yy >= h:
             continue
         ky = ay if j == 1 else by
-        for i in range(2):
-            xx = x0 + i
+        for xi in range(2):
+            xx = x0 + xi
             if xx < 0 or xx >= w:
                 continue
-            kk = ky * (ax if i == 1 else bx)
+            kk = ky * (ax if xi == 1 else bx)
             if kk == 0.0:
                 continue
             for k in range(channels):
-                acc[yy, xx, k] += kk * source[y, x, k]
+                acc[yy, xx, k] += kk * source[i, k]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -89,35 +93,41 @@ def _add_column(acc, y, x, t0, t1, t2, t3, b0, b1, b2, b3):
 
 
 @numba.njit(cache=True, nogil=True)
-def _splat_rgbw(source, disp, valid, acc) -> None:
-    """:func:`splat_packed` for 4 channels (RGB + weight), carrying a column in registers.
+def _splat_rgbw(source, runs, disp, valid, acc) -> None:
+    """:func:`splat_points` for 4 channels (RGB + weight), carrying a column in registers.
 
     A point's 2×2 kernel covers a left and a right column of two pixels. Where the field
     is smooth, the next point's left column is this point's right one, so the right
     column is held back (*pending*) and merged with the next point's share before it is
     written: each point reads and writes 8 accumulator values instead of 16, and no write
-    waits on the one before it.
+    waits on the one before it. Each run is walked through views of its own, whose
+    indices are known not to be negative: numba then leaves out the checks for negative
+    indices.
     """
-    h, w = source.shape[0], source.shape[1]
+    h, w = acc.shape[0], acc.shape[1]
     zero = np.float32(0.0)
     py, px = -1, -1  # the pending column: (py, px) gets p0…p3, (py + 1, px) gets q0…q3
     p0 = p1 = p2 = p3 = q0 = q1 = q2 = q3 = zero
-    for y in range(h):
-        for x in range(w):
-            if not valid[y, x]:
+    for r in range(runs.shape[0]):
+        y, first, start = runs[r, 0], runs[r, 1], runs[r, 3]
+        stop = start + runs[r, 2] - first
+        run_source, run_disp, run_valid = source[start:stop], disp[start:stop], valid[start:stop]
+        for j in range(run_disp.shape[0]):
+            if not run_valid[j]:
                 continue
-            dx = disp[y, x, 0]
-            dy = disp[y, x, 1]
+            x = first + j
+            dx = run_disp[j, 0]
+            dy = run_disp[j, 1]
             if dx == 0.0 and dy == 0.0:  # a still pixel: the kernel is 1 on itself
-                acc[y, x, 0] += source[y, x, 0]
-                acc[y, x, 1] += source[y, x, 1]
-                acc[y, x, 2] += source[y, x, 2]
-                acc[y, x, 3] += source[y, x, 3]
+                acc[y, x, 0] += run_source[j, 0]
+                acc[y, x, 1] += run_source[j, 1]
+                acc[y, x, 2] += run_source[j, 2]
+                acc[y, x, 3] += run_source[j, 3]
                 continue
             x0, y0, ax, ay, bx, by = _kernel_corner(x, y, dx, dy)
             if x0 >= 0 and x0 + 1 < w and y0 >= 0 and y0 + 1 < h:  # the common case
-                s0, s1, s2, s3 = (source[y, x, 0], source[y, x, 1], source[y, x, 2],
-                                  source[y, x, 3])
+                s0, s1, s2, s3 = (run_source[j, 0], run_source[j, 1], run_source[j, 2],
+                                  run_source[j, 3])
                 w00, w10 = bx * by, bx * ay
                 t0, t1, t2, t3 = w00 * s0, w00 * s1, w00 * s2, w00 * s3
                 b0, b1, b2, b3 = w10 * s0, w10 * s1, w10 * s2, w10 * s3
@@ -138,38 +148,60 @@ def _splat_rgbw(source, disp, valid, acc) -> None:
                 q0, q1, q2, q3 = w11 * s0, w11 * s1, w11 * s2, w11 * s3
                 py, px = y0, x0 + 1
                 continue
-            _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by)  # on the border
+            _spread_clipped(acc, run_source, j, y0, x0, ax, ay, bx, by)  # on the border
     if py >= 0:
         _add_column(acc, py, px, p0, p1, p2, p3, q0, q1, q2, q3)
 
 
 @numba.njit(cache=True, nogil=True)
-def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
-    """``acc += Σₚ b(·, p + F(p)) · source(p)`` in place (compiled; numpy arrays).
+def splat_points(source, runs, disp, valid, acc) -> None:
+    """``acc += Σₚ b(·, p + F(p)) · source(p)`` in place over the points of ``runs``
+    (compiled; numpy arrays).
 
-    ``source``: float32 ``H×W×K`` (from :func:`pack_source`); ``disp``: float32 ``H×W×2``
-    pixels (dx, dy); ``valid``: bool ``H×W`` (False = point dropped); ``acc``: float32
-    ``H×W×K``. Mass that lands outside the image is lost.
+    ``source``: float32 ``P×K`` (the points' rows of :func:`pack_source`); ``runs``: the
+    points' :attr:`~.points.PointRuns.runs`; ``disp``: float32 ``P×2`` pixels (dx, dy);
+    ``valid``: bool ``P`` (False = point dropped); ``acc``: float32 ``H×W×K``. Mass that
+    lands outside the image is lost.
     """
-    h, w, channels = source.shape
+    h, w, channels = acc.shape
     if channels == 4:  # RGB + weight
-        _splat_rgbw(source, disp, valid, acc)
+        _splat_rgbw(source, runs, disp, valid, acc)
         return
-    for y in range(h):
-        for x in range(w):
-            if not valid[y, x]:
+    for r in range(runs.shape[0]):
+        y, first, start = runs[r, 0], runs[r, 1], runs[r, 3]
+        stop = start + runs[r, 2] - first
+        run_source, run_disp, run_valid = source[start:stop], disp[start:stop], valid[start:stop]
+        for j in range(run_disp.shape[0]):
+            if not run_valid[j]:
                 continue
-            dx = disp[y, x, 0]
-            dy = disp[y, x, 1]
+            x = first + j
+            dx = run_disp[j, 0]
+            dy = run_disp[j, 1]
             if dx == 0.0 and dy == 0.0:  # a still pixel: the kernel is 1 on itself
                 for k in range(channels):
-                    acc[y, x, k] += source[y, x, k]
+                    acc[y, x, k] += run_source[j, k]
                 continue
             x0, y0, ax, ay, bx, by = _kernel_corner(x, y, dx, dy)
             if x0 >= 0 and x0 + 1 < w and y0 >= 0 and y0 + 1 < h:  # the common case
-                _spread(acc, source, y, x, y0, x0, bx * by, ax * by, bx * ay, ax * ay, channels)
+                _spread(acc, run_source, j, y0, x0, bx * by, ax * by, bx * ay, ax * ay,
+                        channels)
                 continue
-            _spread_clipped(acc, source, y, x, y0, x0, ax, ay, bx, by)  # on the border
+            _spread_clipped(acc, run_source, j, y0, x0, ax, ay, bx, by)  # on the border
+
+
+def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
+    """``acc += Σₚ b(·, p + F(p)) · source(p)`` in place over every pixel (numpy arrays).
+
+    ``source``: float32 ``H×W×K`` (from :func:`pack_source`); ``disp``: float32 ``H×W×2``
+    pixels (dx, dy); ``valid``: bool ``H×W`` (False = point dropped); ``acc``: float32
+    ``H×W×K``.
+    """
+    h, w, channels = source.shape
+    splat_points(
+        np.ascontiguousarray(source).reshape(h * w, channels), PointRuns.whole(h, w).runs,
+        np.ascontiguousarray(disp).reshape(h * w, 2), np.ascontiguousarray(valid).reshape(-1),
+        acc,
+    )
 
 
 def pack_source(image: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -185,29 +217,33 @@ def pack_source(image: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np
     return packed
 
 
-def _splat_torch(
-    image: torch.Tensor,
+def splat_points_torch(
+    values: torch.Tensor,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
     disp: torch.Tensor,
     valid: torch.Tensor,
     weight: torch.Tensor,
     alpha: float,
     acc: torch.Tensor,
 ) -> None:
-    h, w, c = image.shape
-    ys, xs = torch.meshgrid(
-        torch.arange(h, device=image.device, dtype=disp.dtype),
-        torch.arange(w, device=image.device, dtype=disp.dtype),
-        indexing="ij",
-    )
-    tx = xs + disp[..., 0]
-    ty = ys + disp[..., 1]
+    """Add the softmax splat of points at pixels ``(xs, ys)`` (float32 ``P`` each) into
+    ``acc`` in place (torch, any device).
+
+    ``values``: float32 ``P×C``; ``disp``: float32 ``P×2`` pixels; ``valid``: bool ``P``;
+    ``weight``: float32 ``P`` = exp(Z); ``alpha``: scalar; ``acc``: float32 ``H×W×(C+1)``
+    (``num`` in channels ``0…C−1``, ``den`` in channel ``C``).
+    """
+    h, w, channels = acc.shape
+    tx = xs + disp[:, 0]
+    ty = ys + disp[:, 1]
     x0 = torch.floor(tx)
     y0 = torch.floor(ty)
     ax = tx - x0
     ay = ty - y0
     wt = (alpha * weight) * valid.to(weight.dtype)
-    values = torch.cat([image, torch.ones_like(image[..., :1])], dim=-1)  # H×W×(C+1)
-    flat_acc = acc.view(h * w, c + 1)
+    packed = torch.cat([values, torch.ones_like(values[:, :1])], dim=1)  # P×(C+1)
+    flat_acc = acc.view(h * w, channels)
     for j in (0, 1):
         ky = ay if j else 1 - ay
         yy = y0 + j
@@ -217,7 +253,20 @@ def _splat_torch(
             k = wt * kx * ky
             inside = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h) & (k > 0)
             index = (yy[inside] * w + xx[inside]).long()
-            flat_acc.index_add_(0, index, values[inside] * k[inside][:, None])
+            flat_acc.index_add_(0, index, packed[inside] * k[inside][:, None])
+
+
+def _splat_torch(image, disp, valid, weight, alpha: float, acc) -> None:
+    """:func:`splat_points_torch` from every pixel of ``image`` (``H×W×C``)."""
+    h, w, c = image.shape
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=image.device, dtype=disp.dtype),
+        torch.arange(w, device=image.device, dtype=disp.dtype),
+        indexing="ij",
+    )
+    splat_points_torch(image.reshape(h * w, c), xs.reshape(-1), ys.reshape(-1),
+                       disp.reshape(h * w, 2), valid.reshape(-1), weight.reshape(-1), alpha,
+                       acc)
 
 
 def splat_accumulate(
