@@ -11,23 +11,20 @@ The stages are plain functions over the data contract (:mod:`cinemagraph.contrac
 
 __version__ = "0.1.0"
 
-from .animate import AnimateSettings, animate, iter_frames
-from .api import animate_image
-from .errors import CinemagraphError
-from .io.images import load_image, load_mask, save_field, save_image
-from .io.video import write_outputs, write_video
+from . import animate as _animate_package  # noqa: F401  (light: its names load lazily)
+from ._lazy import lazy_exports
 
-__all__ = [
-    "AnimateSettings",
-    "CinemagraphError",
-    "__version__",
-    "animate",
-    "animate_image",
-    "iter_frames",
-    "load_image",
-    "load_mask",
-    "save_field",
-    "save_image",
-    "write_outputs",
-    "write_video",
-]
+# The subpackage ``cinemagraph.animate`` and the function ``animate`` share a name.
+# Importing the subpackage above bound the name to it, and importing it again never
+# rebinds it; dropping that binding lets the function come from ``__getattr__``.
+globals().pop("animate")
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".animate.engine": ("animate", "iter_frames"),
+    ".animate.settings": ("AnimateSettings",),
+    ".api": ("animate_image",),
+    ".errors": ("CinemagraphError",),
+    ".io.images": ("load_image", "load_mask", "save_field", "save_image"),
+    ".io.video": ("write_outputs", "write_video"),
+})
+__all__ = [*__all__, "__version__"]

@@ -1,21 +1,11 @@
 """Stage 5: Euler integration, softmax splatting and the looping frame renderer."""
 
-from .engine import animate, blend_weights, effective_field, iter_frames, prepare_kernels
-from .fill import fill_holes
-from .integrate import EulerIntegrator, integrate
-from .settings import AnimateSettings
-from .splat import softmax_splat, splat_accumulate
+from .._lazy import lazy_exports
 
-__all__ = [
-    "AnimateSettings",
-    "EulerIntegrator",
-    "animate",
-    "blend_weights",
-    "effective_field",
-    "fill_holes",
-    "integrate",
-    "iter_frames",
-    "prepare_kernels",
-    "softmax_splat",
-    "splat_accumulate",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".engine": ("animate", "blend_weights", "effective_field", "iter_frames", "prepare_kernels"),
+    ".fill": ("fill_holes",),
+    ".integrate": ("EulerIntegrator",),
+    ".settings": ("AnimateSettings",),
+    ".splat": ("softmax_splat", "splat_accumulate"),
+})

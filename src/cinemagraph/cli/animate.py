@@ -5,14 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import numpy as np
 
-from ..api import animate_image, find_regions
-from ..io.images import load_image, save_image
-from ..io.video import check_outputs
-from ..mask import MaskSettings
-from ..motion import MotionSettings
-from ..motion.hints import parse_hint
 from .options import (
     learned_model_options,
     loop_options,
@@ -21,7 +14,6 @@ from .options import (
     settings_from,
     steering_options,
 )
-from .regions import load_regions
 
 
 @click.command("animate")
@@ -63,6 +55,16 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
       cinemagraph animate sky.png --mask clouds.png --motion field.npy -o a.gif -o frames/
       cinemagraph animate river.jpg --prompt "river flowing left" -o river.mp4
     """
+    import numpy as np
+
+    from ..api import animate_image, find_regions
+    from ..io.images import load_image, save_image
+    from ..io.video import check_outputs
+    from ..mask.settings import MaskSettings
+    from ..motion.field import MotionSettings
+    from ..motion.hints import parse_hint
+    from .regions import load_regions
+
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or [f"{image.stem}-cinemagraph.mp4"]
     settings = settings_from(kwargs)

@@ -6,13 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..animate import AnimateSettings
-from ..mask import MaskSettings
-from ..motion import MotionSettings
-from ..motion.hints import parse_hint
 from .generate import parse_size, sampling_options, twin_options
 from .options import learned_model_options, steering_options
-from .regions import named_mask
 
 FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 
@@ -73,9 +68,14 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
     Example:
       cinemagraph "a waterfall between two hills, Van Gogh style, sunset" --format gif
     """
+    from ..animate.settings import AnimateSettings
     from ..diffusion.generate import GenerationSettings
     from ..diffusion.models import quiet_libraries
     from ..diffusion.twin import TwinSettings
+    from ..mask.settings import MaskSettings
+    from ..motion.field import MotionSettings
+    from ..motion.hints import parse_hint
+    from .regions import named_mask
 
     with quiet_libraries():
         from ..pipeline import TextSettings, make_cinemagraph

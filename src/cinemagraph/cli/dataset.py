@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..dataset.build import DatasetSettings, build_dataset
-from ..dataset.captions import load_captioner
-from ..dataset.flow import FLOW_ESTIMATORS
+from ..dataset.estimators import FLOW_ESTIMATORS
 
 
 @click.command("dataset")
@@ -45,6 +43,9 @@ def dataset_command(videos_dir: Path, output: Path, max_size: int, max_frames: i
       cinemagraph dataset ~/footage -o data/
       cinemagraph dataset ~/footage -o data/ --max-size 768 --frames-format png
     """
+    from ..dataset.build import DatasetSettings, build_dataset
+    from ..dataset.captions import load_captioner
+
     settings = DatasetSettings(max_size=max_size, max_frames=max_frames, flow=flow,
                                frames_format=frames_format)
     captioner = load_captioner(caption_model, device) if caption_model else None

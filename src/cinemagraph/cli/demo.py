@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..demo.render import render_demo
-from ..io.video import check_outputs, write_outputs
 from .options import loop_options, report, settings_from
 
 
@@ -20,6 +18,9 @@ def demo_command(width: int, height: int, **kwargs) -> None:
     Example:
       cinemagraph demo -o demo.mp4 -o demo.gif
     """
+    from ..demo.render import render_demo
+    from ..io.video import check_outputs, write_outputs
+
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or ["demo.mp4"]
     settings = settings_from(kwargs)

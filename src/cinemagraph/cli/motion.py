@@ -5,15 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import numpy as np
 
 from ..errors import CinemagraphError
-from ..io.images import load_image, save_field, warn_if_empty
-from ..motion.field import MotionSettings, scene_fluids, scene_motion_field
-from ..motion.hints import parse_hint
-from ..motion.visualize import save_field_preview
 from .options import region_options, steering_options
-from .regions import load_regions
 
 
 @click.command("motion")
@@ -43,6 +37,14 @@ def motion_command(image: Path, masks: tuple[str, ...], labels: Path | None, pro
           --prompt "clouds drifting left over a calm lake" -o f.npy --preview f.png
       cinemagraph motion river.jpg --mask river.png --hint 120,300,-2,1 -o f.npy
     """
+    import numpy as np
+
+    from ..io.images import load_image, save_field, warn_if_empty
+    from ..motion.field import MotionSettings, scene_fluids, scene_motion_field
+    from ..motion.hints import parse_hint
+    from ..motion.visualize import save_field_preview
+    from .regions import load_regions
+
     if output.suffix.lower() != ".npy":
         raise CinemagraphError(f"the motion field is written as .npy, not {output.name}")
     if preview is not None and preview.suffix.lower() != ".png":

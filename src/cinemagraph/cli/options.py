@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..animate import AnimateSettings
-from ..animate.settings import BLENDS
+from ..animate.settings import BLENDS, AnimateSettings
 
 
 def apply_options(command: Callable, options: list[Callable]) -> Callable:

@@ -13,15 +13,8 @@ from pathlib import Path
 
 import click
 
-from ..dataset.layout import open_dataset
 from ..diffusion.models import DEFAULT_MODEL
-from ..learned.checkpoint import load_checkpoint
-from ..learned.losses import PERCEPTUAL_CHOICES
-from ..learned.motion_net import MotionNetConfig
-from ..learned.synthesis_net import SynthesisNetConfig
-from ..learned.text import TextEncoder
-from ..learned.train_motion import MotionTrainSettings, train_motion
-from ..learned.train_synthesis import SynthesisTrainSettings, train_synthesis
+from ..learned.loss_names import PERCEPTUAL_CHOICES
 
 
 def _loop_options(batch: int, lr: float) -> Callable:
@@ -107,6 +100,12 @@ def train_motion_command(data_dir: Path, output: Path, steps: int, batch: int, l
       cinemagraph train-motion data/ -o motion.ckpt --resume
       cinemagraph train-motion data/ -o motion.ckpt --no-text --size 128 --steps 2000
     """
+    from ..dataset.layout import open_dataset
+    from ..learned.checkpoint import load_checkpoint
+    from ..learned.motion_net import MotionNetConfig
+    from ..learned.motion_training import MotionTrainSettings, train_motion
+    from ..learned.text import TextEncoder
+
     settings = MotionTrainSettings(
         steps=steps, batch=batch, lr=lr, device=device, seed=seed, val_fraction=val_fraction,
         val_every=val_every, checkpoint_every=checkpoint_every, workers=workers,
@@ -151,6 +150,9 @@ def train_synthesis_command(data_dir: Path, output: Path, steps: int, batch: int
       cinemagraph train-synthesis data/ -o synth.ckpt --device cuda
       cinemagraph train-synthesis data/ -o synth.ckpt --resume
     """
+    from ..learned.synthesis_net import SynthesisNetConfig
+    from ..learned.synthesis_training import SynthesisTrainSettings, train_synthesis
+
     settings = SynthesisTrainSettings(
         steps=steps, batch=batch, lr=lr, device=device, seed=seed, val_fraction=val_fraction,
         val_every=val_every, checkpoint_every=checkpoint_every, workers=workers,

@@ -49,48 +49,17 @@ module                 job
 =====================  =================================================================
 """
 
-from .augment import (
-    Augmentation,
-    View,
-    apply_view,
-    center_view,
-    mirror_caption,
-    random_view,
-    resize_field,
-)
-from .build import BuildReport, DatasetSettings, build_dataset
-from .captions import Captioner, caption_from_name, load_captioner
-from .clips import ClipSource, find_clips, read_clip
-from .flow import DISFlow, FlowEstimator, eulerian_motion, flow_estimator, motion_mask
-from .layout import ClipRecord, open_dataset, split_records
-from .samples import ClipStore, MotionExample, SynthesisExample
+from .._lazy import lazy_exports
 
-__all__ = [
-    "Augmentation",
-    "BuildReport",
-    "Captioner",
-    "ClipRecord",
-    "ClipSource",
-    "ClipStore",
-    "DISFlow",
-    "DatasetSettings",
-    "FlowEstimator",
-    "MotionExample",
-    "SynthesisExample",
-    "View",
-    "apply_view",
-    "build_dataset",
-    "caption_from_name",
-    "center_view",
-    "eulerian_motion",
-    "find_clips",
-    "flow_estimator",
-    "load_captioner",
-    "mirror_caption",
-    "motion_mask",
-    "open_dataset",
-    "random_view",
-    "read_clip",
-    "resize_field",
-    "split_records",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".augment": (
+        "Augmentation", "View", "apply_view", "center_view", "mirror_caption", "random_view",
+        "resize_field",
+    ),
+    ".build": ("BuildReport", "DatasetSettings", "build_dataset"),
+    ".captions": ("Captioner", "caption_from_name", "load_captioner"),
+    ".clips": ("ClipSource", "find_clips", "read_clip"),
+    ".flow": ("DISFlow", "FlowEstimator", "eulerian_motion", "flow_estimator", "motion_mask"),
+    ".layout": ("ClipRecord", "open_dataset", "split_records"),
+    ".samples": ("ClipStore", "MotionExample", "SynthesisExample"),
+})

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ..errors import CinemagraphError
+from .estimators import DIS_PRESETS, FLOW_ESTIMATORS
 
 #: The published ratio of the motion-mask rule.
 MASK_RATIO = 10.0
@@ -41,9 +42,7 @@ class DISFlow:
     """OpenCV's Dense Inverse Search optical flow on the grey frames (no weights)."""
 
     PRESETS: ClassVar[dict[str, int]] = {
-        "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
-        "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
-        "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+        preset: getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset.upper()}") for preset in DIS_PRESETS
     }
 
     def __init__(self, preset: str = "medium") -> None:
@@ -57,10 +56,6 @@ class DISFlow:
         a = cv2.cvtColor(np.ascontiguousarray(first), cv2.COLOR_RGB2GRAY)
         b = cv2.cvtColor(np.ascontiguousarray(second), cv2.COLOR_RGB2GRAY)
         return self._dis.calc(a, b, None).astype(np.float32)
-
-
-#: Estimators selectable by name (``--flow``).
-FLOW_ESTIMATORS = tuple(f"dis-{preset}" for preset in DISFlow.PRESETS)
 
 
 def flow_estimator(name: str) -> FlowEstimator:

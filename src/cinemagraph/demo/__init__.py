@@ -1,5 +1,7 @@
 """The built-in demo: a waterfall landscape painted in code, with its fluid regions."""
 
-from .scene import DemoRegion, DemoScene, build_scene
+from .._lazy import lazy_exports
 
-__all__ = ["DemoRegion", "DemoScene", "build_scene"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".scene": ("DemoRegion", "DemoScene", "build_scene"),
+})

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import CinemagraphError
+from .loss_names import PERCEPTUAL_CHOICES
 
 
 def endpoint_error(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -158,9 +159,6 @@ def vgg16_perceptual() -> PerceptualLoss:
     network = torchvision.models.vgg16()
     network.load_state_dict(torch.load(weights_file, map_location="cpu", weights_only=True))
     return PerceptualLoss(_Taps(network.features, (3, 8, 15, 22)))
-
-
-PERCEPTUAL_CHOICES = ("none", "vgg16")
 
 
 def perceptual_loss(name: str) -> PerceptualLoss | None:

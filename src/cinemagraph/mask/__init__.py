@@ -19,25 +19,13 @@ each fluid, in the order of :func:`~cinemagraph.motion.words.parse_motion`, so t
 ``scene_motion_field(image, masks, prompt)`` moves each region as its fluid.
 """
 
-from .files import save_masks, union_mask
-from .segmenter import (
-    AttentionSegmenter,
-    Segmenter,
-    UserMasks,
-    attention_masks,
-    choose_segmenter,
-    masks_from_attention,
-)
-from .settings import MaskSettings
+from .._lazy import lazy_exports
 
-__all__ = [
-    "AttentionSegmenter",
-    "MaskSettings",
-    "Segmenter",
-    "UserMasks",
-    "attention_masks",
-    "choose_segmenter",
-    "masks_from_attention",
-    "save_masks",
-    "union_mask",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".files": ("save_masks", "union_mask"),
+    ".segmenter": (
+        "AttentionSegmenter", "Segmenter", "UserMasks", "attention_masks", "choose_segmenter",
+        "masks_from_attention",
+    ),
+    ".settings": ("MaskSettings",),
+})

@@ -6,29 +6,15 @@ region (:mod:`.potential`), adds turbulence (:mod:`.turbulence`) and honours use
 (:mod:`.hints`); :mod:`.visualize` draws fields.
 """
 
-from .field import MotionSettings, motion_field, scene_fluids, scene_motion_field, split_labels
-from .hints import MotionHint, parse_hint
-from .uniform import direction_vector, uniform_field
-from .visualize import field_preview, field_to_rgb, save_field_preview
-from .vocabulary import VOCABULARY, FluidKind, known_fluids
-from .words import FluidSpec, parse_motion
+from .._lazy import lazy_exports
 
-__all__ = [
-    "VOCABULARY",
-    "FluidKind",
-    "FluidSpec",
-    "MotionHint",
-    "MotionSettings",
-    "direction_vector",
-    "field_preview",
-    "field_to_rgb",
-    "known_fluids",
-    "motion_field",
-    "parse_hint",
-    "parse_motion",
-    "save_field_preview",
-    "scene_fluids",
-    "scene_motion_field",
-    "split_labels",
-    "uniform_field",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".field": (
+        "MotionSettings", "motion_field", "scene_fluids", "scene_motion_field", "split_labels",
+    ),
+    ".hints": ("MotionHint", "parse_hint"),
+    ".uniform": ("direction_vector", "uniform_field"),
+    ".visualize": ("field_preview", "field_to_rgb", "save_field_preview"),
+    ".vocabulary": ("VOCABULARY", "FluidKind", "known_fluids"),
+    ".words": ("FluidSpec", "parse_motion"),
+})

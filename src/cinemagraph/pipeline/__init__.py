@@ -1,14 +1,10 @@
 """The pipelines that join the stages: text → cinemagraph, with a resumable run folder."""
 
-from .runfolder import RunFolder, stage_key
-from .text import TextResult, TextSettings, default_run_folder, make_cinemagraph, prompt_slug
+from .._lazy import lazy_exports
 
-__all__ = [
-    "RunFolder",
-    "TextResult",
-    "TextSettings",
-    "default_run_folder",
-    "make_cinemagraph",
-    "prompt_slug",
-    "stage_key",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".runfolder": ("RunFolder", "stage_key"),
+    ".text": (
+        "TextResult", "TextSettings", "default_run_folder", "make_cinemagraph", "prompt_slug",
+    ),
+})

@@ -130,7 +130,7 @@ def train_synthesis(
     """Train (or, with ``resume``, continue training) a synthesis network.
 
     ``data``: a dataset folder (either layout) or clip records; only clips with frames
-    are used. The other arguments are as for :func:`~.train_motion.train_motion`.
+    are used. The other arguments are as for :func:`~.motion_training.train_motion`.
     """
     settings = settings or SynthesisTrainSettings()
     records = clips_with_frames(load_records(data, captions))
