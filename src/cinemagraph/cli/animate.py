@@ -57,24 +57,26 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
     """
     import numpy as np
 
-    from ..api import animate_image, find_regions
     from ..io.images import load_image, save_image
     from ..io.video import check_outputs
-    from ..mask.settings import MaskSettings
-    from ..motion.field import MotionSettings
     from ..motion.hints import parse_hint
     from .regions import load_regions
 
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or [f"{image.stem}-cinemagraph.mp4"]
     settings = settings_from(kwargs)
-    motion_settings = MotionSettings(seed=settings.seed, turbulence_scale=turbulence)
     arrows = [parse_hint(text) for text in hints]
     check_outputs([*outputs, *([save_mask] if save_mask else [])])
     still = load_image(image)
-    if masks or labels is not None or not prompt or motion_model is not None:
-        regions = load_regions(masks, labels, still.shape[:2])
-    else:
+    given = masks or labels is not None or not prompt or motion_model is not None
+    regions = load_regions(masks, labels, still.shape[:2]) if given else None
+    # The stages load (torch, numba) once the inputs are known to be good.
+    from ..api import animate_image, find_regions
+    from ..mask.settings import MaskSettings
+    from ..motion.field import MotionSettings
+
+    motion_settings = MotionSettings(seed=settings.seed, turbulence_scale=turbulence)
+    if regions is None:
         from ..diffusion.models import quiet_libraries
 
         with quiet_libraries():

@@ -18,13 +18,14 @@ def demo_command(width: int, height: int, **kwargs) -> None:
     Example:
       cinemagraph demo -o demo.mp4 -o demo.gif
     """
-    from ..demo.render import render_demo
     from ..io.video import check_outputs, write_outputs
 
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or ["demo.mp4"]
     settings = settings_from(kwargs)
     check_outputs(outputs)
+    from ..demo.render import render_demo  # the engine loads once the options are known good
+
     frames = render_demo(width, height, settings, progress=not quiet)
     write_outputs(outputs, frames, settings.fps, progress=not quiet)
     report(outputs, frames, quiet)
