@@ -63,3 +63,16 @@ def test_every_exported_name_resolves_and_none_is_a_submodule_name(name):
             assert export not in submodules, f"{name}.{export} is also a submodule"
     with pytest.raises(AttributeError):
         _ = package.no_such_name
+    if hasattr(package, "__getattr__"):  # a lazy package: submodules are attributes too
+        for submodule in submodules - set(exported) - {"__main__"}:
+            assert getattr(package, submodule) is sys.modules[f"{name}.{submodule}"]
+
+
+def test_a_subpackage_is_an_attribute_without_importing_it_by_name():
+    code = ("import cinemagraph\n"
+            "assert callable(cinemagraph.motion.hints.parse_hint)\n"
+            "assert callable(cinemagraph.dataset.layout.open_dataset)\n"
+            "print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -16,16 +16,24 @@ def lazy_exports(
     in its submodules.
 
     ``exports`` maps a submodule (relative, e.g. ``".engine"``) to the names it defines;
-    a name is imported on first use and then kept in the package's namespace.
+    a name is imported on first use and then kept in the package's namespace. Any other
+    name that is one of the package's submodules imports it, as if it had been imported
+    by name (``import cinemagraph`` then ``cinemagraph.motion.…``).
     """
     home = {name: module for module, names in exports.items() for name in names}
 
     def __getattr__(name: str) -> object:
-        if name not in home:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(home[name], package), name)
-        setattr(sys.modules[package], name, value)
-        return value
+        if name in home:
+            value = getattr(importlib.import_module(home[name], package), name)
+            setattr(sys.modules[package], name, value)
+            return value
+        if not name.startswith("__"):
+            try:
+                return importlib.import_module(f".{name}", package)
+            except ModuleNotFoundError as error:
+                if error.name != f"{package}.{name}":
+                    raise
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
         return sorted(set(vars(sys.modules[package])) | set(home))
