@@ -4,8 +4,7 @@ and the validation split depends on clip ids only."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cinemagraph.dataset import (
     Augmentation,

@@ -7,8 +7,7 @@ import itertools
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cinemagraph.contract import check_image, check_mask
 from cinemagraph.demo import DemoRegion, DemoScene, build_scene

@@ -21,8 +21,13 @@ import torch
 from click.testing import CliRunner
 
 from cinemagraph.cli.train import train_motion_command
-from cinemagraph.dataset import ClipStore, DatasetSettings, build_dataset, open_dataset
-from cinemagraph.dataset import split_records as split
+from cinemagraph.dataset import (
+    ClipStore,
+    DatasetSettings,
+    build_dataset,
+    open_dataset,
+    split_records as split,
+)
 from cinemagraph.dataset.layout import clip_id, validation_score
 from cinemagraph.diffusion.tiny import tiny_pipeline
 from cinemagraph.errors import CinemagraphError

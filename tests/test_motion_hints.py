@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 
 from cinemagraph.errors import CinemagraphError
-from cinemagraph.motion import MotionHint, MotionSettings, motion_field, parse_hint
-from cinemagraph.motion import scene_motion_field as scene
+from cinemagraph.motion import (
+    MotionHint,
+    MotionSettings,
+    motion_field,
+    parse_hint,
+    scene_motion_field as scene,
+)
 
 H, W = 96, 128
 

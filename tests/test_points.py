@@ -4,8 +4,7 @@ the same work done on every pixel."""
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from cinemagraph.animate.integrate import EulerIntegrator, PointIntegrator

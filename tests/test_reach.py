@@ -4,8 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cinemagraph.animate import AnimateSettings, animate
 from cinemagraph.animate.reach import MAX_TRAVEL_SHARE, overlong_reach, region_reaches

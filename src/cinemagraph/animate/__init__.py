@@ -1,11 +1,20 @@
 """Stage 5: Euler integration, softmax splatting and the looping frame renderer."""
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 
-__getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    ".engine": ("animate", "blend_weights", "effective_field", "iter_frames", "prepare_kernels"),
-    ".fill": ("fill_holes",),
-    ".integrate": ("EulerIntegrator",),
-    ".settings": ("AnimateSettings",),
-    ".splat": ("softmax_splat", "splat_accumulate"),
-})
+if TYPE_CHECKING:  # loaded on first use (see lazy_exports)
+    from .engine import (
+        animate as animate,
+        blend_weights as blend_weights,
+        effective_field as effective_field,
+        iter_frames as iter_frames,
+        prepare_kernels as prepare_kernels,
+    )
+    from .fill import fill_holes as fill_holes
+    from .integrate import EulerIntegrator as EulerIntegrator
+    from .settings import AnimateSettings as AnimateSettings
+    from .splat import softmax_splat as softmax_splat, splat_accumulate as splat_accumulate
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

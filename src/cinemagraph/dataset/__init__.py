@@ -49,17 +49,47 @@ module                 job
 =====================  =================================================================
 """
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 
-__getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    ".augment": (
-        "Augmentation", "View", "apply_view", "center_view", "mirror_caption", "random_view",
-        "resize_field",
-    ),
-    ".build": ("BuildReport", "DatasetSettings", "build_dataset"),
-    ".captions": ("Captioner", "caption_from_name", "load_captioner"),
-    ".clips": ("ClipSource", "find_clips", "read_clip"),
-    ".flow": ("DISFlow", "FlowEstimator", "eulerian_motion", "flow_estimator", "motion_mask"),
-    ".layout": ("ClipRecord", "open_dataset", "split_records"),
-    ".samples": ("ClipStore", "MotionExample", "SynthesisExample"),
-})
+if TYPE_CHECKING:  # loaded on first use (see lazy_exports)
+    from .augment import (
+        Augmentation as Augmentation,
+        View as View,
+        apply_view as apply_view,
+        center_view as center_view,
+        mirror_caption as mirror_caption,
+        random_view as random_view,
+        resize_field as resize_field,
+    )
+    from .build import (
+        BuildReport as BuildReport,
+        DatasetSettings as DatasetSettings,
+        build_dataset as build_dataset,
+    )
+    from .captions import (
+        Captioner as Captioner,
+        caption_from_name as caption_from_name,
+        load_captioner as load_captioner,
+    )
+    from .clips import ClipSource as ClipSource, find_clips as find_clips, read_clip as read_clip
+    from .flow import (
+        DISFlow as DISFlow,
+        FlowEstimator as FlowEstimator,
+        eulerian_motion as eulerian_motion,
+        flow_estimator as flow_estimator,
+        motion_mask as motion_mask,
+    )
+    from .layout import (
+        ClipRecord as ClipRecord,
+        open_dataset as open_dataset,
+        split_records as split_records,
+    )
+    from .samples import (
+        ClipStore as ClipStore,
+        MotionExample as MotionExample,
+        SynthesisExample as SynthesisExample,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

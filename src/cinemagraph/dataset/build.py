@@ -20,8 +20,14 @@ from ..io.video import write_video
 from ..motion.visualize import save_field_preview
 from .captions import Captioner, clip_caption
 from .clips import ClipSource, find_clips, read_clip
-from .flow import FLOW_ESTIMATORS, MASK_RATIO, FlowEstimator, eulerian_motion, flow_estimator
-from .flow import motion_mask as published_mask
+from .flow import (
+    FLOW_ESTIMATORS,
+    MASK_RATIO,
+    FlowEstimator,
+    eulerian_motion,
+    flow_estimator,
+    motion_mask as published_mask,
+)
 from .layout import (
     CAPTION_NAME,
     FRAMES_FOLDER_NAME,

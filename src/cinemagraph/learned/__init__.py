@@ -24,16 +24,31 @@ module                        job
 ============================  ===========================================================
 """
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 
-__getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    ".checkpoint": ("load_checkpoint", "save_checkpoint"),
-    ".motion_model": ("MotionModel", "load_motion_model"),
-    ".motion_net": ("MotionNetConfig", "MotionUNet"),
-    ".synthesis_model": ("SynthesisModel", "load_synthesis_model"),
-    ".synthesis_net": ("SynthesisNet", "SynthesisNetConfig"),
-    ".text": ("TextEncoder",),
-    ".motion_training": ("MotionTrainSettings", "train_motion"),
-    ".synthesis_training": ("SynthesisTrainSettings", "train_synthesis"),
-    ".training": ("LoopSettings", "TrainResult"),
-})
+if TYPE_CHECKING:  # loaded on first use (see lazy_exports)
+    from .checkpoint import load_checkpoint as load_checkpoint, save_checkpoint as save_checkpoint
+    from .motion_model import MotionModel as MotionModel, load_motion_model as load_motion_model
+    from .motion_net import MotionNetConfig as MotionNetConfig, MotionUNet as MotionUNet
+    from .motion_training import (
+        MotionTrainSettings as MotionTrainSettings,
+        train_motion as train_motion,
+    )
+    from .synthesis_model import (
+        SynthesisModel as SynthesisModel,
+        load_synthesis_model as load_synthesis_model,
+    )
+    from .synthesis_net import (
+        SynthesisNet as SynthesisNet,
+        SynthesisNetConfig as SynthesisNetConfig,
+    )
+    from .synthesis_training import (
+        SynthesisTrainSettings as SynthesisTrainSettings,
+        train_synthesis as train_synthesis,
+    )
+    from .text import TextEncoder as TextEncoder
+    from .training import LoopSettings as LoopSettings, TrainResult as TrainResult
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -19,13 +19,20 @@ each fluid, in the order of :func:`~cinemagraph.motion.words.parse_motion`, so t
 ``scene_motion_field(image, masks, prompt)`` moves each region as its fluid.
 """
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 
-__getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    ".files": ("save_masks", "union_mask"),
-    ".segmenter": (
-        "AttentionSegmenter", "Segmenter", "UserMasks", "attention_masks", "choose_segmenter",
-        "masks_from_attention",
-    ),
-    ".settings": ("MaskSettings",),
-})
+if TYPE_CHECKING:  # loaded on first use (see lazy_exports)
+    from .files import save_masks as save_masks, union_mask as union_mask
+    from .segmenter import (
+        AttentionSegmenter as AttentionSegmenter,
+        Segmenter as Segmenter,
+        UserMasks as UserMasks,
+        attention_masks as attention_masks,
+        choose_segmenter as choose_segmenter,
+        masks_from_attention as masks_from_attention,
+    )
+    from .settings import MaskSettings as MaskSettings
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)
