@@ -22,6 +22,14 @@ def _loaded_after(code: str) -> list[str]:
     return result.stdout.split()
 
 
+def _prints_ok(code: str) -> None:
+    """Run ``code`` in a fresh interpreter; it must succeed and print ok."""
+    result = subprocess.run([sys.executable, "-c", f"{code}\nprint('ok')"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 def test_the_command_line_answers_help_without_loading_the_stages():
     code = ("from cinemagraph.cli import main\n"
             "import contextlib, io\n"
@@ -43,11 +51,8 @@ def test_cinemagraph_animate_is_the_function_whatever_is_imported_first(first):
     code = (f"{first}\nimport cinemagraph\nfrom cinemagraph import animate\n"
             "from cinemagraph.animate import engine, AnimateSettings\n"
             "assert animate is cinemagraph.animate is engine.animate, animate\n"
-            "assert AnimateSettings is cinemagraph.AnimateSettings\n"
-            "print('ok')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+            "assert AnimateSettings is cinemagraph.AnimateSettings")
+    _prints_ok(code)
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -71,8 +76,5 @@ def test_every_exported_name_resolves_and_none_is_a_submodule_name(name):
 def test_a_subpackage_is_an_attribute_without_importing_it_by_name():
     code = ("import cinemagraph\n"
             "assert callable(cinemagraph.motion.hints.parse_hint)\n"
-            "assert callable(cinemagraph.dataset.layout.open_dataset)\n"
-            "print('ok')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+            "assert callable(cinemagraph.dataset.layout.open_dataset)")
+    _prints_ok(code)
