@@ -48,6 +48,9 @@ def test_gather_and_coordinates_name_each_points_pixel():
     np.testing.assert_array_equal(points.gather(grid), grid[ys.astype(int), xs.astype(int)])
     assert points.runs[:, RUN_Y].tolist() == [0, 2, 3]
     assert PointRuns.of_mask(np.zeros((3, 3), bool)).count == 0
+    whole, masked = PointRuns.whole(5, 7, threads=2), PointRuns.of_mask(np.ones((5, 7), bool), 2)
+    np.testing.assert_array_equal(whole.runs, masked.runs)
+    np.testing.assert_array_equal(whole.parts, masked.parts)
 
 
 @pytest.mark.parametrize("backend", ["numba", "torch"])

@@ -218,7 +218,7 @@ def prepare_kernels(progress: bool = False) -> None:
     h, w = 12, 16
     image = np.linspace(0.0, 1.0, h * w * 3, dtype=np.float32).reshape(h, w, 3)
     mask = np.zeros((h, w), dtype=np.float32)
-    mask[3:9, 4:12] = 1.0  # part of the image: the compact state store is used too
+    mask[3:9, 4:12] = 1.0  # part of the image, as in most scenes
     field = np.zeros((h, w, 2), dtype=np.float32)
     field[..., 0], field[..., 1] = 0.5, 0.25
     with compile_progress(progress):

@@ -53,7 +53,9 @@ class PointRuns:
     @classmethod
     def whole(cls, h: int, w: int, threads: int | None = None) -> PointRuns:
         """Every pixel of an ``h×w`` grid: one run per row."""
-        return cls.of_mask(np.ones((h, w), dtype=np.bool_), threads)
+        rows = np.arange(h, dtype=np.int64)
+        runs = np.stack([rows, np.zeros_like(rows), np.full_like(rows, w), rows * w], axis=1)
+        return cls((h, w), runs, balanced_parts(np.full(h, w), threads or numba.get_num_threads()))
 
     @property
     def count(self) -> int:
