@@ -9,7 +9,9 @@ next one), and inside a clause each word goes to the nearest fluid noun.
 
 Directions are degrees counter-clockwise as seen on screen: 0 right, 90 up, 180 left,
 270 down. "Towards the camera/viewer" is 270 (down the screen), "away from the camera" and
-"into the distance" are 90. Several direction words add up ("up and to the left" → 135°).
+"into the distance" are 90. Several direction words add up ("up and to the left" → 135°,
+"in left to right, upwards direction" → 45°). Waves "washing up the beach" move as the sea
+does (towards the shore), and "white water" on a beach or shore is surf, not rapids.
 Speed words multiply the kind's default speed (gently ×0.5, fast ×1.8, rushing ×2.5; an
 intensifier such as "very" strengthens the next speed word; the result stays within
 :data:`SPEED_RANGE`); texture words multiply its
@@ -86,12 +88,17 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
      " _toward_ "),
     (re.compile(r"\baway from (?:the )?(?:camera|viewer|viewers|us|you)\b"), " _away_ "),
     (re.compile(r"\b(?:into|towards?) the (?:distance|horizon|background)\b"), " _away_ "),
+    (re.compile(r"\b(?:up|onto|on to) (?:the )?(?:beach|shore|sand|sands|shoreline)\b"),
+     " ashore "),
     (re.compile(r"\bfrom left to right\b|\bleft to right\b"), " _left_to_right_ "),
     (re.compile(r"\bfrom right to left\b|\bright to left\b"), " _right_to_left_ "),
     (re.compile(r"\bfrom top to bottom\b|\btop to bottom\b"), " _top_to_bottom_ "),
     (re.compile(r"\bfrom bottom to top\b|\bbottom to top\b"), " _bottom_to_top_ "),
 )
 _TOKEN = re.compile(r"[a-z_]+|[,;.!?:]")
+#: Words that put white water on a coast: there it is breaking surf, not river rapids.
+COAST_WORDS = frozenset({"beach", "beaches", "shore", "shoreline", "coast", "coastline",
+                         "seashore", "seaside", "ashore", "sand", "sands", "sea", "ocean"})
 _MOTION_WORDS = frozenset(DIRECTION_WORDS) | frozenset(SPEED_WORDS) | frozenset(
     TURBULENCE_WORDS) | INTENSIFIERS
 
@@ -133,7 +140,10 @@ def _tokens(prompt: str) -> list[str]:
     text = prompt.lower().replace("’", "'")
     for pattern, replacement in _PHRASE_RULES:
         text = pattern.sub(replacement, text)
-    return _TOKEN.findall(text)
+    tokens = _TOKEN.findall(text)
+    if COAST_WORDS.intersection(tokens):
+        tokens = ["surf" if tok == "whitewater" else tok for tok in tokens]
+    return tokens
 
 
 def _clauses(tokens: list[str]) -> list[list[tuple[int, str]]]:
@@ -162,13 +172,14 @@ class _Mention:
 
 
 def _combine_directions(words: list[str]) -> float | None:
-    angles = [DIRECTION_WORDS[w] for w in words if w in DIRECTION_WORDS]
+    said = [DIRECTION_WORDS[w] for w in words if w in DIRECTION_WORDS]
+    angles = list(dict.fromkeys(said))  # "rising up" is one direction said twice
     if not angles:
         return None
     x = sum(math.cos(math.radians(a)) for a in angles)
     y = sum(math.sin(math.radians(a)) for a in angles)
     if math.hypot(x, y) < 1e-6:  # opposite words cancel: the last one said wins
-        return angles[-1]
+        return said[-1]
     return math.degrees(math.atan2(y, x)) % 360.0
 
 
