@@ -47,3 +47,21 @@ def test_suffix_terms_are_not_repeated():
 
 def test_all_style_prompt_leaves_only_the_suffix():
     assert natural_caption("oil painting, by Claude Monet") == SUFFIX
+
+
+@pytest.mark.parametrize(("prompt", "scene"), [
+    ("a river in the mountains, Van Gough", "a river in the mountains"),
+    ("waves on a beach, by Vincent van Gough, oil on canvas", "waves on a beach"),
+    ("a pencil sketch of a waterfall", "a waterfall"),
+    ("a lake, pencil", "a lake"),
+    ("a waterfall, brushstrokes", "a waterfall"),
+    ("cyberpunk city with a river", "city with a river"),
+    ("lowpoly lake with mountains", "lake with mountains"),
+    ("ancient photo, brown tint, a sea with waves", "a sea with waves"),
+    ("a cinematic shot of a river", "a river"),
+    ("a waterfall in a forest, digital illustration, cinematic lighting",
+     "a waterfall in a forest"),
+])
+def test_style_and_medium_phrases_go_and_the_scene_stays(prompt: str, scene: str) -> None:
+    caption = natural_caption(prompt)
+    assert caption.split(", nature")[0] == scene

@@ -3,8 +3,9 @@
 "a large waterfall falling from hills during sunset in the style of Leonid Afremov"
 becomes "a large waterfall falling from hills during sunset, nature, realistic,
 photography, 4k, 8k". Style phrases go ("in the style of …", "by <artist>", "oil painting
-of", "digital art", "trending on artstation" …), as do well-known artists' names and style
-words; what remains is the scene — its nouns with the words that place them, which the
+of", "digital art", "trending on artstation" …), as do well-known artists' names (with
+frequent misspellings such as "Van Gough") and medium and style words (pencil, brushstrokes,
+lowpoly, cinematic, cyberpunk, "ancient photo, brown tint" …); what remains is the scene — its nouns with the words that place them, which the
 twin needs since it keeps the artistic image's layout. The published pipeline keeps only
 nouns from a fixed list, via a part-of-speech tagger; that needs an extra model and drops
 scene nouns missing from the list. Users can always pass their own twin caption.
@@ -29,6 +30,9 @@ ARTISTS = (
     "ivan aivazovsky", "aivazovsky", "james gurney", "thomas cole", "john constable",
     "constable", "camille pissarro", "pissarro", "georges seurat", "seurat",
     "katsushika hokusai", "beeple", "simon stalenhag", "moebius", "wlop", "ross tran",
+    # frequent misspellings
+    "vincent van gough", "van gough", "van gogh's", "van goh", "vangogh", "monnet",
+    "afremov's", "leonid afremow", "afremow", "rutkowsky", "picaso", "hokusay",
 )
 
 #: Words and phrases that describe a medium, a style or image quality, not the scene.
@@ -46,6 +50,13 @@ STYLE_PHRASES = (
     "surrealist", "surrealism", "surreal", "cubist", "cubism", "pointillism", "ukiyo-e",
     "anime", "cartoon", "comic", "cel shaded", "psychedelic", "stylized", "stylised",
     "artistic", "art", "style", "oil", "acrylic", "canvas", "4k", "8k", "hd", "uhd", "hdr",
+    "pencil", "pencils", "crayon", "charcoal", "pastel", "gouache", "ink", "impasto",
+    "brushstrokes", "brushstroke", "brush strokes", "brush stroke", "visible brushstrokes",
+    "thick paint", "cyberpunk", "steampunk", "synthwave", "vaporwave", "lowpoly", "low poly",
+    "low-poly", "polygonal", "3d render", "cgi", "cinematic lighting", "cinematic shot",
+    "cinematic", "dramatic lighting", "ancient photo", "old photo", "vintage photo",
+    "old photograph", "vintage photograph", "brown tint", "sepia tone", "sepia", "tint",
+    "vintage", "retro", "digital illustration", "digital", "shot",
 )
 
 _WORDS = r"[\w'’.-]+"
