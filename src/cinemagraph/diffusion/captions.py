@@ -5,8 +5,9 @@ becomes "a large waterfall falling from hills during sunset, nature, realistic,
 photography, 4k, 8k". Style phrases go ("in the style of …", "by <artist>", "oil painting
 of", "digital art", "trending on artstation" …), as do well-known artists' names (with
 frequent misspellings such as "Van Gough") and medium and style words (pencil, brushstrokes,
-lowpoly, cinematic, cyberpunk, "ancient photo, brown tint" …); what remains is the scene — its nouns with the words that place them, which the
-twin needs since it keeps the artistic image's layout. The published pipeline keeps only
+lowpoly, cinematic, cyberpunk, "ancient photo, brown tint" …); what remains is the
+scene — its nouns with the words that place them, which the twin needs since it keeps the
+artistic image's layout. The published pipeline keeps only
 nouns from a fixed list, via a part-of-speech tagger; that needs an extra model and drops
 scene nouns missing from the list. Users can always pass their own twin caption.
 """
