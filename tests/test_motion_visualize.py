@@ -74,3 +74,25 @@ def test_preview_rejects_bad_fields():
         field_preview(np.full((4, 4, 2), np.nan, np.float32))
     with pytest.raises(CinemagraphError):
         field_preview(np.zeros((4, 4, 3), np.float32))
+
+
+def test_key_goes_to_a_corner_free_of_the_field():
+    height, width = 96, 128
+    mask = np.zeros((height, width), np.float32)
+    mask[40:, 60:] = 1  # the bottom-right corner is fluid
+    field = constant(1.0, 0.0, (height, width)) * mask[..., None]
+    preview = field_preview(field, mask, arrows=False)
+    plain = field_preview(field, mask, arrows=False, key=False)
+    changed = np.any(preview != plain, axis=-1)
+    assert not changed[mask >= 0.5].any()  # the field is not covered
+    assert changed[-24:, :24].sum() > 50  # the key sits bottom-left instead
+
+
+def test_key_goes_below_when_every_corner_is_fluid():
+    height, width = 96, 128
+    field = constant(0.5, 0.5, (height, width))
+    preview = field_preview(field, np.ones((height, width), np.float32), arrows=False)
+    plain = field_preview(field, np.ones((height, width), np.float32), arrows=False, key=False)
+    assert preview.shape[0] > height and preview.shape[1:] == (width, 3)
+    np.testing.assert_array_equal(preview[:height], plain)
+    assert (preview[height:] != 255).any()

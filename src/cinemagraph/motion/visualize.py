@@ -94,7 +94,9 @@ def field_preview(field: np.ndarray, mask: np.ndarray | None = None,
     99th percentile of the moving pixels' speeds, so a few fast swirls do not wash out the
     rest. ``arrows``: sparse arrows showing direction, their length growing with the square
     root of the speed (so slow fluids stay visible beside fast ones). ``key``: a small
-    colour-wheel key in the bottom-right corner.
+    colour-wheel key in a corner that holds no part of the field (bottom-right first), or,
+    when every corner does, in a white strip added below the picture (the result is then
+    taller than the field).
     """
     field = check_field(field, np.shape(field)[:2])
     height, width = field.shape[:2]
@@ -111,13 +113,32 @@ def field_preview(field: np.ndarray, mask: np.ndarray | None = None,
         _draw_arrows(canvas, field, scale)
     size = min(height, width) // 6
     if key and size >= 16:
-        margin = max(2, size // 8)
-        patch = canvas[height - size - margin:height - margin, width - size - margin:width - margin]
-        wheel = colour_key(size)
-        disc = np.hypot(*np.mgrid[0:size, 0:size] - (size - 1) / 2.0) <= (size - 1) / 2.0
-        patch[disc] = wheel[disc]
-        cv2.circle(patch, (size // 2, size // 2), size // 2, (60, 60, 60), 1, cv2.LINE_AA)
+        occupied = speed > 0
+        if mask is not None:
+            occupied |= inside.astype(bool)
+        canvas = _add_key(canvas, occupied, size)
     return canvas
+
+
+def _add_key(canvas: np.ndarray, occupied: np.ndarray, size: int) -> np.ndarray:
+    """Draw the key in the first corner (bottom-right, bottom-left, top-right, top-left)
+    that holds no part of the field, or in a white strip added below the picture."""
+    height, width = canvas.shape[:2]
+    margin = max(2, size // 8)
+    span = size + 2 * margin
+    corners = [(height - span, width - span), (height - span, 0), (0, width - span), (0, 0)]
+    free = [(y, x) for y, x in corners if not occupied[y:y + span, x:x + span].any()]
+    if free:
+        top, left = free[0]
+    else:
+        canvas = np.concatenate([canvas, np.full((span, width, 3), 255, np.uint8)])
+        top, left = height, width - span
+    patch = canvas[top + margin:top + margin + size, left + margin:left + margin + size]
+    wheel = colour_key(size)
+    disc = np.hypot(*np.mgrid[0:size, 0:size] - (size - 1) / 2.0) <= (size - 1) / 2.0
+    patch[disc] = wheel[disc]
+    cv2.circle(patch, (size // 2, size // 2), size // 2, (60, 60, 60), 1, cv2.LINE_AA)
+    return np.ascontiguousarray(canvas)
 
 
 def save_field_preview(path: str | os.PathLike[str], field: np.ndarray,
