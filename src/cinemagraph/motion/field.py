@@ -131,7 +131,7 @@ def scene_fluids(labels: Sequence[str | None], prompt: str = "") -> list[FluidSp
     label has no motion words of its own and ``prompt`` names the same kind of fluid, the
     prompt's words for it apply ("clouds" in "clouds drifting right over a waterfall").
     Otherwise region i takes the i-th fluid the prompt names (the last one when there are
-    fewer), with any motion words of the label added.
+    fewer, with a warning), with any motion words of the label added.
     """
     scene = parse_motion(prompt)
     specs = []
@@ -146,6 +146,12 @@ def scene_fluids(labels: Sequence[str | None], prompt: str = "") -> list[FluidSp
             spec = with_words(base, label or "")
         else:
             spec = base
+        if index >= len(scene) and (own is None or own[0].kind is NEUTRAL):
+            name = f'"{label.strip()}"' if label and label.strip() else f"region {index + 1}"
+            warnings.warn(
+                f"{name} names no fluid and the prompt names fewer fluids than there are "
+                f"regions, so it moves as the {spec.kind.name} ({spec.describe()}); "
+                f"name its fluid to choose another", stacklevel=3)
         specs.append(spec)
     return specs
 
