@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import CinemagraphError
+from ..seeds import check_seed
 
 #: Image width at which speeds given "at 512 px" are taken literally.
 REFERENCE_WIDTH = 512
@@ -66,3 +67,4 @@ class AnimateSettings:
             raise CinemagraphError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise CinemagraphError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        check_seed(self.seed)

@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import CinemagraphError
+from ..seeds import check_seed
 from .attention_stats import SELF_ATTENTION_MAX_TIMESTEP, AttentionStatistics
 from .batch import ARTISTIC, COND, NEGATIVE, TWIN, UNCOND, BatchLayout
 from .captions import natural_caption
@@ -68,8 +69,7 @@ class GenerationSettings:
                     f"image {name} must be a multiple of 8 between {MIN_SIZE} and {MAX_SIZE} "
                     f"pixels, got {value}"
                 )
-        if not 0 <= self.seed < 2**63:
-            raise CinemagraphError(f"seed must be between 0 and 2^63 − 1, got {self.seed}")
+        check_seed(self.seed)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import CinemagraphError
+from ..seeds import check_seed
 
 #: Clustering methods, and the number of clusters each uses by default (as published).
 DEFAULT_CLUSTERS = {"kmeans": 10, "spectral": 5}
@@ -77,9 +78,7 @@ class MaskSettings:
             value = getattr(self, name)
             if not (_is_whole(value) and value >= 0):
                 raise CinemagraphError(f"mask {name} must be a whole number ≥ 0, got {value!r}")
-        if not (_is_whole(self.seed) and 0 <= self.seed < 2**32):
-            raise CinemagraphError(f"mask seed must be a whole number in [0, 2^32), got "
-                                   f"{self.seed!r}")
+        check_seed(self.seed)
 
     @property
     def cluster_count(self) -> int:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..contract import MAX_SPEED_PX_PER_FRAME, check_image, check_mask
 from ..errors import CinemagraphError
+from ..seeds import check_seed
 from .grid import SolverGrid, make_grid
 from .hints import (
     HintLike,
@@ -69,8 +70,7 @@ class MotionSettings:
     fade_px: float = 12.0
 
     def __post_init__(self) -> None:
-        if not _is_whole(self.seed) or not 0 <= self.seed < 2**63:
-            raise CinemagraphError(f"seed must be a whole number ≥ 0, got {self.seed!r}")
+        check_seed(self.seed)
         if self.direction_deg is not None and not math.isfinite(self.direction_deg):
             raise CinemagraphError(f"direction must be a finite angle, got {self.direction_deg}")
         if self.speed is not None and not (
