@@ -58,7 +58,7 @@ def test_animate_with_direction_writes_every_format(inputs, capsys):
     assert decoded_frame_count(d / "a.webm") == 8
     assert Image.open(d / "a.gif").n_frames == 8
     assert Image.open(d / "a.png").n_frames == 8
-    frames = sorted((d / "frames").iterdir())
+    frames = sorted((d / "frames").glob("*.png"))
     assert [f.name for f in frames] == [f"{i:04d}.png" for i in range(8)]
     first = np.asarray(Image.open(frames[0]))
     np.testing.assert_array_equal(first, np.asarray(Image.open(inputs["image"])))
@@ -81,7 +81,7 @@ def test_blend_option_changes_only_the_mid_loop_mix(inputs, capsys):
                           0, "--speed", 1.0, "--frames", 8, "--blend", blend, "-o",
                           f"{out_path}/", "-q"], capsys)
         assert code == 0
-        frames[blend] = [np.asarray(Image.open(p)) for p in sorted(out_path.iterdir())]
+        frames[blend] = [np.asarray(Image.open(p)) for p in sorted(out_path.glob("*.png"))]
     np.testing.assert_array_equal(frames["contrast"][0], frames["linear"][0])
     assert not np.array_equal(frames["contrast"][4], frames["linear"][4])
 
@@ -124,7 +124,7 @@ def test_empty_mask_warns_and_gives_a_still_loop(inputs, capsys):
                         0, "--speed", 1, "--frames", 3, "-q", "-o", f"{d / 'still'}/"], capsys)
     assert code == 0
     assert "warning:" in err and "empty" in err
-    frames = [np.asarray(Image.open(p)) for p in sorted((d / "still").iterdir())]
+    frames = [np.asarray(Image.open(p)) for p in sorted((d / "still").glob("*.png"))]
     assert all((f == frames[0]).all() for f in frames)
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 from cinemagraph.errors import CinemagraphError
 from cinemagraph.io import video
 from cinemagraph.io.video import (
+    FRAMES_MANIFEST,
     check_outputs,
     frame_file_name,
     output_kind,
@@ -106,12 +107,10 @@ def test_output_kind_unknown_names_supported_formats(name: str) -> None:
         output_kind(name)
 
 
-def test_check_outputs_returns_paths_and_creates_parents(tmp_path: Path) -> None:
+def test_check_outputs_returns_paths_and_creates_nothing(tmp_path: Path) -> None:
     paths = check_outputs([tmp_path / "a" / "b.mp4", f"{tmp_path}/c/frames/"])
     assert paths == [tmp_path / "a" / "b.mp4", tmp_path / "c" / "frames"]
-    assert (tmp_path / "a").is_dir() and (tmp_path / "c").is_dir()
-    assert not (tmp_path / "c" / "frames").exists()
-    assert not (tmp_path / "a" / "b.mp4").exists()
+    assert leftovers(tmp_path) == []
 
 
 def test_check_outputs_rejects_empty_and_duplicates(tmp_path: Path) -> None:
@@ -223,8 +222,9 @@ def test_frames_folder_is_lossless_and_ordered(tmp_path: Path) -> None:
     frames = smooth_clip()
     out = write_video(f"{tmp_path}/new/frames/", frames, FPS)
     assert out == tmp_path / "new" / "frames"
-    names = leftovers(out)
+    names = sorted(p.name for p in out.glob("*.png"))
     assert names == [f"{i:04d}.png" for i in range(N_FRAMES)]
+    assert leftovers(out) == sorted([*names, FRAMES_MANIFEST])
     for index, name in enumerate(names):
         with Image.open(out / name) as img:
             assert img.mode == "RGB"
@@ -235,17 +235,41 @@ def test_frames_folder_is_lossless_and_ordered(tmp_path: Path) -> None:
 def test_frames_folder_rewrite_removes_only_stale_frames(tmp_path: Path) -> None:
     folder = tmp_path / "frames"
     write_video(f"{folder}/", smooth_clip(12), FPS)
-    keep = ["notes.txt", "0003.jpg", "cover.png", "123.png", "0001.png.bak"]
-    for name in keep:
-        (folder / name).write_text("keep me")
-    (folder / "00004.png").write_text("a frame named by a run with 5-digit names")
     frames = smooth_clip(5)[::-1].copy()
-    write_video(folder, frames, FPS)  # an existing folder, no trailing separator
-    assert leftovers(folder) == sorted([f"{i:04d}.png" for i in range(5)] + keep)
+    write_video(folder, frames, FPS)  # a folder cinemagraph wrote, no trailing separator
+    assert leftovers(folder) == sorted([f"{i:04d}.png" for i in range(5)] + [FRAMES_MANIFEST])
     for index in range(5):
         with Image.open(folder / f"{index:04d}.png") as img:
             assert np.array_equal(np.asarray(img), frames[index])
     assert leftovers(tmp_path) == ["frames"]
+
+
+def test_frames_folder_with_foreign_files_is_refused_and_left_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "frames"
+    write_video(f"{folder}/", smooth_clip(12), FPS)
+    keep = ["notes.txt", "0003.jpg", "cover.png", "123.png", "0001.png.bak", "00004.png"]
+    for name in keep:
+        (folder / name).write_text("keep me")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(CinemagraphError, match=r"did not write.*--overwrite"):
+        write_video(folder, smooth_clip(5), FPS)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    frames = smooth_clip(5)[::-1].copy()
+    write_video(folder, frames, FPS, overwrite=True)  # stale frames go, the user's files stay
+    assert leftovers(folder) == sorted([f"{i:04d}.png" for i in range(5)] + keep
+                                       + [FRAMES_MANIFEST])
+    assert all((folder / name).read_text() == "keep me" for name in keep)
+
+
+def test_frames_into_a_user_folder_never_deletes_a_file(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "2019.png").write_bytes(b"holiday")
+    (photos / "0000.png").write_bytes(b"not a frame")
+    with pytest.raises(CinemagraphError, match=r"photos.*--overwrite"):
+        write_video(photos, smooth_clip(3), FPS)
+    assert sorted(p.name for p in photos.iterdir()) == ["0000.png", "2019.png"]
+    assert (photos / "0000.png").read_bytes() == b"not a frame"
 
 
 def test_frame_file_names_sort_in_frame_order() -> None:
@@ -275,7 +299,7 @@ def test_odd_size_exact_for_gif_apng_and_frames(tmp_path: Path, name: str) -> No
     frames = smooth_clip(6, height=17, width=33)
     out = write_video(f"{tmp_path}/{name}", frames, FPS)
     if name.endswith("/"):
-        decoded = np.stack([np.asarray(Image.open(p)) for p in sorted(out.iterdir())])
+        decoded = np.stack([np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))])
     else:
         decoded, _ = decode_pillow(out)
     assert decoded.shape == frames.shape
@@ -401,7 +425,7 @@ def test_interrupt_keeps_existing_frames_folder_intact(
     with pytest.raises(KeyboardInterrupt):
         write_video(folder, smooth_clip(8)[::-1].copy(), FPS)
     assert leftovers(tmp_path) == ["frames"]
-    assert leftovers(folder) == [f"{i:04d}.png" for i in range(4)]
+    assert leftovers(folder) == sorted([f"{i:04d}.png" for i in range(4)] + [FRAMES_MANIFEST])
     assert np.array_equal(np.asarray(Image.open(folder / "0000.png")), first[0])
 
 

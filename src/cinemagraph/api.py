@@ -41,6 +41,19 @@ Regions = (
 )
 
 
+def input_paths(*items: Any) -> list[str | os.PathLike[str]]:
+    """The file paths among a job's inputs (paths, arrays, mappings or sequences of them)."""
+    found: list[str | os.PathLike[str]] = []
+    for item in items:
+        if isinstance(item, (str, os.PathLike)):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            found += input_paths(*item.values())
+        elif isinstance(item, (list, tuple)):
+            found += input_paths(*item)
+    return found
+
+
 def _mask(mask: PathOrArray, shape: tuple[int, int]) -> np.ndarray:
     if isinstance(mask, np.ndarray):
         return check_mask(mask, shape)
@@ -163,6 +176,14 @@ def _synthesis_model(model: Any, device: str) -> Any:
     return model
 
 
+def load_learned_models(motion_model: Any, synthesis_model: Any,
+                        device: str = "auto") -> tuple[Any, Any]:
+    """The learned motion and synthesis models, loaded from checkpoint paths (or as given;
+    None stays None) — before any other work, so that a bad checkpoint fails at once."""
+    return (None if motion_model is None else _motion_model(motion_model, device),
+            None if synthesis_model is None else _synthesis_model(synthesis_model, device))
+
+
 def animate_image(
     image: PathOrArray,
     mask: Regions | None,
@@ -182,6 +203,7 @@ def animate_image(
     mask_settings: MaskSettings | None = None,
     motion_model: Any = None,
     synthesis_model: Any = None,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """Animate a still image into a seamless loop; optionally write it to ``outputs``.
 
@@ -212,14 +234,16 @@ def animate_image(
 
     ``outputs``: video paths whose extension picks the format (``.mp4``, ``.webm``,
     ``.gif``, ``.png``, or a folder path ending in ``/`` for PNG frames); they are checked
-    before any work starts. Returns the frames, uint8 ``N×H×W×3``; frame N would equal
-    frame 0.
+    before any work starts. No output may be one of the input files; a frames folder must be
+    new, empty or one cinemagraph wrote, unless ``overwrite`` is set. Returns the frames,
+    uint8 ``N×H×W×3``; frame N would equal frame 0.
     """
     settings = settings or AnimateSettings()
     motion_settings = motion_settings or MotionSettings(seed=settings.seed)
     outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
+    inputs = input_paths(image, mask, field, motion_model, synthesis_model)
     if outputs:
-        check_outputs(outputs)
+        check_outputs(outputs, inputs, overwrite=overwrite)
     still = _image(image)
     regions = find_regions(still, mask, prompt, pipe=pipe, model=model, device=settings.device,
                            inversion_steps=inversion_steps, mask_settings=mask_settings,
@@ -242,5 +266,6 @@ def animate_image(
     else:
         frames = animate(still, union, motion, settings, progress=progress)
     if outputs:
-        write_outputs(outputs, frames, settings.fps, progress=progress)
+        write_outputs(outputs, frames, settings.fps, progress=progress, inputs=inputs,
+                      overwrite=overwrite)
     return frames

@@ -60,35 +60,48 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
     from ..io.images import load_image, save_image
     from ..io.video import check_outputs
     from ..motion.hints import parse_hint
-    from .regions import load_regions
+    from .regions import describe_motion, load_regions, named_mask
 
     quiet = kwargs.pop("quiet")
+    overwrite = kwargs.pop("overwrite")
     outputs = list(kwargs.pop("outputs")) or [f"{image.stem}-cinemagraph.mp4"]
     settings = settings_from(kwargs)
     arrows = [parse_hint(text) for text in hints]
-    check_outputs([*outputs, *([save_mask] if save_mask else [])])
+    inputs = [image, *(named_mask(text)[1] for text in masks), labels, field, motion_model,
+              synthesis_model]
+    check_outputs([*outputs, *([save_mask] if save_mask else [])], inputs, overwrite=overwrite)
     still = load_image(image)
     given = masks or labels is not None or not prompt or motion_model is not None
     regions = load_regions(masks, labels, still.shape[:2]) if given else None
+    if regions is None:
+        from ..mask.segmenter import named_fluids
+        from ..motion.words import parse_motion
+
+        named_fluids(parse_motion(prompt or ""))  # the fluids to look for, before any work
     # The stages load (torch, numba) once the inputs are known to be good.
-    from ..api import animate_image, find_regions
+    from ..api import animate_image, find_regions, load_learned_models
     from ..mask.settings import MaskSettings
     from ..motion.field import MotionSettings
 
     motion_settings = MotionSettings(seed=settings.seed, turbulence_scale=turbulence)
+    mask_settings = MaskSettings(seed=settings.seed)
+    motion_net, synthesis_net = load_learned_models(motion_model, synthesis_model,
+                                                    settings.device)
     if regions is None:
         from ..diffusion.models import quiet_libraries
 
         with quiet_libraries():
             regions = find_regions(still, None, prompt, model=model, device=settings.device,
-                                   inversion_steps=inversion_steps,
-                                   mask_settings=MaskSettings(seed=settings.seed),
+                                   inversion_steps=inversion_steps, mask_settings=mask_settings,
                                    progress=not quiet)
+    if not quiet and field is None and motion_net is None:
+        for line in describe_motion([name for name, _ in regions], prompt, direction, speed):
+            click.echo(line)
     if save_mask is not None:
         save_image(save_mask, np.maximum.reduce([m for _, m in regions]))
     frames = animate_image(still, regions, field, prompt=prompt, hints=arrows,
                            direction=direction, speed=speed, settings=settings,
                            motion_settings=motion_settings, outputs=outputs,
-                           progress=not quiet, motion_model=motion_model,
-                           synthesis_model=synthesis_model)
+                           progress=not quiet, motion_model=motion_net,
+                           synthesis_model=synthesis_net, overwrite=overwrite)
     report(outputs, frames, quiet)

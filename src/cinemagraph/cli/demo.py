@@ -22,10 +22,11 @@ def demo_command(width: int, height: int, **kwargs) -> None:
 
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or ["demo.mp4"]
+    overwrite = kwargs.pop("overwrite")
     settings = settings_from(kwargs)
-    check_outputs(outputs)
+    check_outputs(outputs, overwrite=overwrite)
     from ..demo.render import render_demo  # the engine loads once the options are known good
 
     frames = render_demo(width, height, settings, progress=not quiet)
-    write_outputs(outputs, frames, settings.fps, progress=not quiet)
+    write_outputs(outputs, frames, settings.fps, progress=not quiet, overwrite=overwrite)
     report(outputs, frames, quiet)

@@ -87,6 +87,9 @@ def loop_options(command: Callable) -> Callable:
                      show_default=True, help="Where to compute."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Seed for everything random."),
+        click.option("--overwrite", is_flag=True,
+                     help="Write a frames folder even where it holds files cinemagraph did "
+                          "not write (same-named files are replaced; nothing is deleted)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages."),
     ]
     return apply_options(command, options)

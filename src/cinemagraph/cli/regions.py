@@ -46,3 +46,19 @@ def load_regions(
     if labels is not None:
         regions += [(None, mask) for mask in labelled_regions(labels, shape)]
     return regions
+
+
+def describe_motion(names: Sequence[str | None], prompt: str | None,
+                    direction: float | None, speed: float | None) -> list[str]:
+    """How the motion was read: one line per region (fluid, direction, speed, turbulence)."""
+    from ..motion.field import scene_fluids
+
+    parts = [f"direction {direction:g}°"] if direction is not None else []
+    parts += [f"speed {speed:g} px/frame"] if speed is not None else []
+    if not prompt:
+        return [f"every region: {', '.join(parts)}"] if parts else []
+    lines = [f"region {index + 1}: {spec.describe()}"
+             for index, spec in enumerate(scene_fluids(list(names), prompt))]
+    if parts:
+        lines.append(f"overridden by the options: {', '.join(parts)}")
+    return lines

@@ -28,14 +28,19 @@ region that is still in the input is exactly still in the GIF (no shimmering). G
 delays are whole hundredths of a second, so a GIF plays at the nearest such rate (12 fps
 becomes 8 cs per frame, 12.5 fps).
 
-Rewriting an existing frames folder removes the frame files an earlier, longer run left
-there (names matching :data:`FRAME_NAME_PATTERN` that this run did not write) and nothing
-else.
+A frames folder is written only when it is new, empty, or holds nothing but what
+cinemagraph wrote there: every frames folder gets a small manifest,
+:data:`FRAMES_MANIFEST`, listing its frames. Any other folder (your photos, ``.``) is
+refused with an error, unless ``overwrite`` is set: the frames are then written beside
+the folder's files, replacing files of the same names. Rewriting a frames folder removes
+the frames that the manifest lists and this run did not write (an earlier, longer loop),
+and nothing else. No output may be one of the inputs (:func:`check_outputs`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import numbers
 import os
@@ -43,7 +48,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -53,7 +58,8 @@ from tqdm import tqdm
 
 from ..contract import check_frames
 from ..errors import CinemagraphError
-from .atomic import atomic_file, atomic_folder, ensure_writable_parent
+from .atomic import atomic_file, atomic_folder, check_writable
+from .paths import check_not_input, present
 
 #: Output kind for each (lower-case) file extension.
 KIND_BY_EXTENSION: dict[str, str] = {
@@ -69,6 +75,9 @@ FRAME_NAME_DIGITS = 4
 
 #: Names a frames folder's frame files have (any run, any number of frames).
 FRAME_NAME_PATTERN = re.compile(r"^(\d{4,})\.png$")
+
+#: The manifest inside every frames folder cinemagraph writes: the names of its frames.
+FRAMES_MANIFEST = ".cinemagraph-frames.json"
 
 #: ffmpeg output options per kind (everything after the input).
 _YUV420_FILTER = (
@@ -130,18 +139,75 @@ def output_kind(path: str | os.PathLike[str]) -> str:
     return kind
 
 
-def check_outputs(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+def manifest_frames(folder: Path) -> set[str] | None:
+    """The frame names a frames folder's manifest lists, or None where it has no manifest."""
+    try:
+        data = json.loads((folder / FRAMES_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    names = data.get("frames") if isinstance(data, dict) else None
+    if not isinstance(names, list):
+        return None
+    return {name for name in names if isinstance(name, str) and FRAME_NAME_PATTERN.match(name)}
+
+
+def check_frames_folder(target: Path, overwrite: bool = False) -> None:
+    """Check that frames may be written into ``target``.
+
+    It must be a new folder, an empty one, or one that holds only what cinemagraph wrote
+    there (its manifest and the frames it lists); ``overwrite`` admits any folder.
+    """
+    if target.exists() and not target.is_dir():
+        raise CinemagraphError(f"cannot write frames to {target}: it is a file, not a folder")
+    check_writable(target / FRAMES_MANIFEST)
+    if not target.is_dir() or overwrite:
+        return
+    ours = manifest_frames(target)
+    foreign = sorted(
+        item.name for item in target.iterdir()
+        if item.name != FRAMES_MANIFEST and (ours is None or item.name not in ours)
+    )
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3
+                                           else "")
+        raise CinemagraphError(
+            f"cannot write frames to {target}: the folder holds files cinemagraph did not "
+            f"write ({listed}); name a new or empty folder, or pass --overwrite to write the "
+            "frames beside them"
+        )
+
+
+def _check_frames_not_input(original: str | os.PathLike[str], target: Path,
+                            inputs: Sequence[Path]) -> None:
+    for source in inputs:
+        if source.resolve().parent == target.resolve() and (
+                FRAME_NAME_PATTERN.match(source.name) or source.name == FRAMES_MANIFEST):
+            raise CinemagraphError(
+                f"frames folder {os.fspath(original)} would overwrite the input {source}: "
+                "name another folder (cinemagraph never writes over its inputs)"
+            )
+
+
+def check_outputs(
+    paths: Sequence[str | os.PathLike[str]],
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    *,
+    overwrite: bool = False,
+) -> list[Path]:
     """Validate output paths before any expensive work; return them as ``Path`` objects.
 
     Checks that there is at least one, that every kind is known, that no two name the same
-    file, and that each one's parent folder exists (it is created if missing) and is
-    writable. The returned paths lose a trailing separator, so pass the original paths to
-    :func:`write_outputs` / :func:`write_video` for frames folders that do not exist yet.
+    file, that none is one of ``inputs`` (files the job reads), that each one's folder can
+    be written (nothing is created yet), and that a frames folder is new, empty or one
+    cinemagraph wrote (:func:`check_frames_folder`). The returned paths lose a trailing
+    separator, so pass the original paths to :func:`write_outputs` / :func:`write_video`
+    for frames folders that do not exist yet.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if len(paths) == 0:
         raise CinemagraphError("no output given: name at least one output file or folder")
+    sources = present(inputs)
     kinds = [output_kind(p) for p in paths]
     checked: list[Path] = []
     seen: dict[Path, str] = {}
@@ -154,15 +220,13 @@ def check_outputs(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
             )
         seen[key] = os.fspath(original)
         if kind == "frames":
-            if target.exists() and not target.is_dir():
-                raise CinemagraphError(
-                    f"cannot write frames to {target}: it is a file, not a folder"
-                )
-            ensure_writable_parent(target)
-            if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
-                raise CinemagraphError(f"cannot write frames to {target}: folder is not writable")
+            _check_frames_not_input(original, target, sources)
+            check_frames_folder(target, overwrite)
         else:
-            ensure_writable_parent(target)
+            check_not_input(original, sources)
+            if target.is_dir():
+                raise CinemagraphError(f"cannot write {target}: it is a folder")
+            check_writable(target)
         checked.append(target)
     return checked
 
@@ -271,34 +335,51 @@ def frame_file_name(index: int, count: int) -> str:
     return f"{index:0{digits}d}.png"
 
 
-def _write_frames_folder(target: Path, frames: np.ndarray, progress: bool) -> None:
-    """Write lossless PNG frames into ``target``, then remove stale frames of earlier runs.
+def _write_manifest(path: Path, names: Iterable[str]) -> None:
+    from .. import __version__
 
-    A stale frame is a file named like a frame (:data:`FRAME_NAME_PATTERN`) that this run
-    did not write, e.g. ``0011.png`` left by an earlier run with more frames. Other files
-    in the folder are left alone.
+    text = json.dumps({"written_by": f"cinemagraph {__version__}", "frames": sorted(names)},
+                      indent=1)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _write_frames_folder(target: Path, frames: np.ndarray, progress: bool) -> None:
+    """Write lossless PNG frames and their manifest into ``target``, then remove stale frames.
+
+    A stale frame is one that the folder's previous manifest lists and this run did not
+    write, e.g. ``0011.png`` left by an earlier run with more frames. Other files in the
+    folder are left alone. Until the stale frames are gone the manifest lists them too, so
+    an interrupted rewrite still leaves a folder that a later run recognises as its own.
     """
     count = frames.shape[0]
     written = [frame_file_name(i, count) for i in range(count)]
+    previous = (manifest_frames(target) or set()) if target.is_dir() else set()
     with atomic_folder(target) as tmp:
         for name, frame in zip(
             written, _frames_with_progress(frames, progress, f"{target.name}/"), strict=True
         ):
             Image.fromarray(np.ascontiguousarray(frame)).save(tmp / name, format="PNG")
-    written_names = set(written)
-    stale = [
-        item
-        for item in target.iterdir()
-        if FRAME_NAME_PATTERN.match(item.name) and item.name not in written_names
-    ]
-    for item in stale:
-        if item.is_file():
+        _write_manifest(tmp / FRAMES_MANIFEST, previous | set(written))
+    stale = previous - set(written)
+    if not stale:
+        return
+    for name in sorted(stale):
+        item = target / name
+        if item.is_file() and not item.is_symlink():
             with contextlib.suppress(FileNotFoundError):
                 item.unlink()
+    with atomic_file(target / FRAMES_MANIFEST) as tmp:
+        _write_manifest(tmp, written)
 
 
 def write_video(
-    path: str | os.PathLike[str], frames: np.ndarray, fps: float, *, progress: bool = False
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    fps: float,
+    *,
+    progress: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    overwrite: bool = False,
 ) -> Path:
     """Write ``frames`` to ``path`` in the format its extension names; return the path.
 
@@ -308,15 +389,20 @@ def write_video(
         frames: uint8 ``N×H×W×3`` RGB frames, 0…255; frame N would equal frame 0.
         fps: frames per second, a finite number > 0.
         progress: show a progress bar over the frames on stderr.
+        inputs: files the job read, which ``path`` must not be (or, for a frames folder,
+            hold as a frame).
+        overwrite: write a frames folder even where it holds files cinemagraph did not
+            write (see the module docstring).
 
     Raises:
-        CinemagraphError: unknown format, unwritable location, bad frames or fps, or an
-            encoder failure. Nothing is left at ``path`` when it raises.
+        CinemagraphError: unknown format, unwritable location, a folder of someone else's
+            files, an input as output, bad frames or fps, or an encoder failure. Nothing is
+            left at ``path`` when it raises.
     """
     frames = check_frames(frames)
     fps = _check_fps(fps)
     kind = output_kind(path)
-    (target,) = check_outputs([path])
+    (target,) = check_outputs([path], inputs, overwrite=overwrite)
     if kind == "frames":
         _write_frames_folder(target, frames, progress)
     else:
@@ -331,14 +417,19 @@ def write_outputs(
     fps: float,
     *,
     progress: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write ``frames`` (uint8 ``N×H×W×3``) at ``fps`` to every path; return the paths.
 
-    All paths are validated (:func:`check_outputs`) before anything is written.
+    All paths are validated (:func:`check_outputs`, with ``inputs`` and ``overwrite``)
+    before anything is written.
     """
     frames = check_frames(frames)
     fps = _check_fps(fps)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    check_outputs(paths)
-    return [write_video(path, frames, fps, progress=progress) for path in paths]
+    inputs = list(inputs)
+    check_outputs(paths, inputs, overwrite=overwrite)
+    return [write_video(path, frames, fps, progress=progress, inputs=inputs,
+                        overwrite=overwrite) for path in paths]

@@ -20,10 +20,13 @@ the finished stages; the model is loaded only when stage 1 has to run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +40,12 @@ from ..io.images import load_field, load_image, load_mask, save_field
 from ..io.video import check_outputs, write_outputs
 from ..mask import MaskSettings, choose_segmenter, save_masks, union_mask
 from ..mask.files import mask_file_name
+from ..mask.segmenter import named_fluids
 from ..motion import MotionSettings, save_field_preview, scene_motion_field
 from ..motion.hints import HintLike, check_hints
+from ..motion.vocabulary import NEUTRAL
 from ..motion.words import parse_motion
-from .runfolder import RunFolder, file_digest, stage_key
+from .runfolder import RUN_FILE, RunFolder, file_digest, seconds_of, stage_key
 
 #: Video formats a run can write besides the default ``cinemagraph.mp4``.
 FORMATS = {"mp4": "cinemagraph.mp4", "webm": "cinemagraph.webm", "gif": "cinemagraph.gif",
@@ -98,6 +103,10 @@ class TextResult:
     reused: list[str]
 
 
+#: Files of the stages before animate, never removed as stale outputs.
+STAGE_FILES = ("image.png", "twin.png", "attention.npz", "motion.npy", "motion.png", RUN_FILE)
+
+
 def prompt_slug(prompt: str, limit: int = 48) -> str:
     """A folder-friendly name for a prompt: lower-case words joined by ``-``."""
     words = re.findall(r"[a-z0-9]+", prompt.lower())
@@ -110,9 +119,16 @@ def prompt_slug(prompt: str, limit: int = 48) -> str:
     return slug or "cinemagraph"
 
 
+def prompt_hash(prompt: str) -> str:
+    """Eight hex digits of the SHA-256 of the whole prompt."""
+    return hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
+
+
 def default_run_folder(prompt: str, seed: int) -> Path:
-    """``runs/<prompt-slug>-s<seed>``: the same command finds the same folder again."""
-    return Path("runs") / f"{prompt_slug(prompt)}-s{seed}"
+    """``runs/<prompt-slug>-<hash>-s<seed>``: the same command finds the same folder again,
+    and two prompts never share one (the hash is of the whole prompt, so prompts that
+    differ only after the slug's 48 characters, or only in non-ASCII words, differ)."""
+    return Path("runs") / f"{prompt_slug(prompt)}-{prompt_hash(prompt)}-s{seed}"
 
 
 def _asdict(settings: Any) -> Any:
@@ -122,6 +138,69 @@ def _asdict(settings: Any) -> Any:
 def _say(log: Callable[[str], None] | None, text: str) -> None:
     if log is not None:
         log(text)
+
+
+def _check_inputs_outside(folder: Path, inputs: list[Path]) -> None:
+    """Refuse inputs that lie in the run folder: the run rewrites its files."""
+    home = folder.resolve()
+    for path in inputs:
+        if home in path.resolve().parents:
+            raise CinemagraphError(
+                f"{path} lies in the run folder {folder}, whose files this run rewrites: "
+                "copy it elsewhere first")
+
+
+def _learned_models(settings: TextSettings) -> tuple[Any, Any]:
+    """The learned models the settings name, loaded before any other work (None if not)."""
+    motion = synthesis = None
+    if settings.motion_model:
+        from ..learned import load_motion_model
+
+        motion = load_motion_model(settings.motion_model, settings.device)
+    if settings.synthesis_model:
+        from ..learned import load_synthesis_model
+
+        synthesis = load_synthesis_model(settings.synthesis_model, settings.device)
+    return motion, synthesis
+
+
+def _reusable(run: RunFolder, stage: str, key: str,
+              log: Callable[[str], None] | None) -> bool:
+    """Whether a stage's recorded result can be reused; says so when a file of it changed."""
+    if run.is_done(stage, key):
+        return True
+    if run.stage_entry(stage).get("key") == key:
+        changed = run.changed_files(stage)
+        if changed:
+            _say(log, f"{stage}: {', '.join(changed)} changed since this run wrote "
+                      f"{'it' if len(changed) == 1 else 'them'}; computing again")
+    return False
+
+
+def _recorded_files(run: RunFolder, stage: str) -> list[str]:
+    files = run.stage_entry(stage).get("files")
+    return [name for name in files if isinstance(name, str)] if isinstance(files, dict) else []
+
+
+def _remove_outputs(run: RunFolder, names: set[str]) -> None:
+    """Remove outputs an earlier run wrote that the current settings no longer ask for."""
+    from ..io.video import FRAMES_MANIFEST, manifest_frames
+
+    for name in sorted(names):
+        path = run.file(name)
+        if Path(name).name != name or name in STAGE_FILES:
+            continue
+        if path.is_dir():
+            for frame in sorted(manifest_frames(path) or ()):
+                with contextlib.suppress(OSError):
+                    (path / frame).unlink()
+            with contextlib.suppress(OSError):
+                (path / FRAMES_MANIFEST).unlink()
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        elif path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def make_cinemagraph(
@@ -151,11 +230,26 @@ def make_cinemagraph(
     run = RunFolder(Path(folder) if folder is not None else default_run_folder(prompt, gen.seed))
     outputs = [str(run.path / FORMATS[f]) if f != "frames" else f"{run.path / 'frames'}{os.sep}"
                for f in dict.fromkeys(settings.formats)]
-    check_outputs(outputs)
-    hints = check_hints(settings.hints, (gen.height, gen.width))
     user_masks = [(name, Path(path)) for name, path in settings.user_masks]
+    models = [Path(p) for p in (settings.motion_model, settings.synthesis_model) if p]
+    _check_inputs_outside(run.path, [path for _, path in user_masks] + models)
+    check_outputs(outputs, [path for _, path in user_masks] + models)
+    run.check_belongs_to(prompt)
+    hints = check_hints(settings.hints, (gen.height, gen.width))
+    fluids = parse_motion(prompt)
+    if user_masks:
+        for _, path in user_masks:  # they exist and fit the image, before any work
+            load_mask(path, (gen.height, gen.width))
+        if not any(spec.kind is not NEUTRAL for spec in fluids):
+            warnings.warn("the prompt names no fluid: your masks move with a slow neutral "
+                          "drift (name the fluid, or steer it with --direction and --speed)",
+                          stacklevel=2)
+    else:
+        named_fluids(fluids)
+    motion_net, synthesis_net = _learned_models(settings)
     timings: dict[str, float] = {}
     reused: list[str] = []
+    run.update(prompt=prompt, seed=gen.seed)
 
     # Stages 1 + 2 — generate the artistic image and its twin, with attention statistics.
     key_generate = stage_key("generate", {
@@ -163,7 +257,7 @@ def make_cinemagraph(
         "twin": _asdict(settings.twin),
     })
     files_generate = ["image.png", "twin.png", "attention.npz"]
-    if run.is_done("generate", key_generate):
+    if _reusable(run, "generate", key_generate, log):
         reused.append("generate")
         _say(log, "generate: reusing image.png, twin.png from the run folder")
     else:
@@ -184,18 +278,19 @@ def make_cinemagraph(
         save_generation(result, run.path, settings.model, device)
         run.mark_done("generate", key_generate, files_generate, time.perf_counter() - start,
                       twin_prompt=result.twin_prompt)
-    timings["generate"] = run.stage_entry("generate").get("seconds", 0.0)
+    timings["generate"] = seconds_of(run.stage_entry("generate"))
     image = load_image(run.file("image.png"))
     twin = load_image(run.file("twin.png"))
 
     # Stage 3 — the masks: the user's (they always win) or from attention.
-    fluids = parse_motion(prompt)
     key_mask = stage_key("mask", {
         "mask": _asdict(settings.mask),
         "user": [(name, file_digest(path)) for name, path in user_masks],
     }, key_generate)
-    previous = run.stage_entry("mask").get("masks", {})
-    if run.is_done("mask", key_mask) and previous:
+    previous = run.stage_entry("mask").get("masks")
+    previous = previous if isinstance(previous, dict) and all(
+        isinstance(v, str) for v in previous.values()) else {}
+    if _reusable(run, "mask", key_mask, log) and previous:
         reused.append("mask")
         _say(log, "mask: reusing the masks from the run folder")
         masks = {name: load_mask(run.file(file), image.shape[:2])
@@ -217,7 +312,7 @@ def make_cinemagraph(
         masks = {name: load_mask(run.file(file), image.shape[:2])
                  for name, file in names.items()}
         _say(log, f"mask: {', '.join(masks)} ({'your masks' if user_masks else 'from attention'})")
-    timings["mask"] = run.stage_entry("mask").get("seconds", 0.0)
+    timings["mask"] = seconds_of(run.stage_entry("mask"))
     union = union_mask(masks)
 
     # Stage 4 — the motion, computed on the natural twin.
@@ -225,18 +320,18 @@ def make_cinemagraph(
         "motion": _asdict(settings.motion), "hints": [(h.x, h.y, h.dx, h.dy) for h in hints],
         "model": file_digest(settings.motion_model) if settings.motion_model else None,
     }, key_mask)
-    if run.is_done("motion", key_motion):
+    if _reusable(run, "motion", key_motion, log):
         reused.append("motion")
         _say(log, "motion: reusing motion.npy from the run folder")
         field_ = load_field(run.file("motion.npy"), image.shape[:2])
     else:
         start = time.perf_counter()
-        if settings.motion_model:
-            from ..learned import TextEncoder, load_motion_model
+        if motion_net is not None:
+            if pipe is not None:
+                from ..learned import TextEncoder
 
-            encoder = TextEncoder.from_pipeline(pipe) if pipe is not None else None
-            model = load_motion_model(settings.motion_model, settings.device, encoder)
-            field_ = model.predict(twin, union, prompt, hints)
+                motion_net.attach_text_encoder(TextEncoder.from_pipeline(pipe))
+            field_ = motion_net.predict(twin, union, prompt, hints)
         else:
             field_ = scene_motion_field(twin, list(masks.items()), prompt, hints,
                                         settings.motion)
@@ -245,7 +340,7 @@ def make_cinemagraph(
         run.mark_done("motion", key_motion, ["motion.npy", "motion.png"],
                       time.perf_counter() - start)
         _say(log, "motion: motion.npy, motion.png")
-    timings["motion"] = run.stage_entry("motion").get("seconds", 0.0)
+    timings["motion"] = seconds_of(run.stage_entry("motion"))
 
     # Stage 5 — animate the artistic image.
     key_animate = stage_key("animate", {
@@ -254,23 +349,23 @@ def make_cinemagraph(
     }, key_motion)
     frames = None
     written = [Path(p) for p in outputs]
-    if run.is_done("animate", key_animate) and not return_frames:
+    if _reusable(run, "animate", key_animate, log) and not return_frames:
         reused.append("animate")
         _say(log, "animate: the videos are up to date")
     else:
         start = time.perf_counter()
-        if settings.synthesis_model:
-            from ..learned import load_synthesis_model
-
-            synthesis = load_synthesis_model(settings.synthesis_model, settings.device)
-            frames = synthesis.render(image, union, field_, settings.animate, progress=progress)
+        if synthesis_net is not None:
+            frames = synthesis_net.render(image, union, field_, settings.animate,
+                                          progress=progress)
         else:
             frames = animate(image, union, field_, settings.animate, progress=progress)
+        stale = set(_recorded_files(run, "animate"))
         written = write_outputs(outputs, frames, settings.animate.fps, progress=progress)
+        _remove_outputs(run, stale - {p.name for p in written})
         run.mark_done("animate", key_animate, [p.name for p in written],
                       time.perf_counter() - start)
         _say(log, "animate: " + ", ".join(str(p) for p in written))
-    timings["animate"] = run.stage_entry("animate").get("seconds", 0.0)
+    timings["animate"] = seconds_of(run.stage_entry("animate"))
 
     run.update(prompt=prompt, seed=gen.seed, timings=timings)
     return TextResult(run.path, image, twin, masks, field_, frames, written, timings, reused)
