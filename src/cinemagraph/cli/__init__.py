@@ -1,8 +1,9 @@
 """The ``cinemagraph`` command line: a thin layer that parses, calls the API and reports.
 
 Errors the user can fix are printed as one line on stderr with exit status 2; an
-interruption exits with 130; anything unexpected is one line with exit status 1 (set
-``CINEMAGRAPH_DEBUG=1`` to see the traceback).
+interruption exits with 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM);
+anything unexpected is one line with exit status 1 (set ``CINEMAGRAPH_DEBUG=1`` to see the
+traceback).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .demo import demo_command
 from .generate import generate_command
 from .group import cli
 from .motion import motion_command
+from .signals import Interrupted, stop_on_signals
 from .train import train_motion_command, train_synthesis_command
 
 
@@ -28,15 +30,26 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"warning: {message}", err=True)
 
 
+def _run(args: list[str]) -> None:
+    """Parse ``args`` and run the command, letting its exceptions through as they are
+    (``Command.main`` would turn an ``EOFError`` or an interrupt into a bare ``Abort``)."""
+    with cli.make_context("cinemagraph", args) as ctx:
+        cli.invoke(ctx)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and, as a console script, exits with) the exit status."""
     previous = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
-        cli.main(args=argv, prog_name="cinemagraph", standalone_mode=False)
+        with stop_on_signals():
+            _run(sys.argv[1:] if argv is None else list(argv))
         return 0
     except CinemagraphError as exc:
         click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except Interrupted as exc:
+        click.echo(f"error: {exc.message}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("error: interrupted", err=True)
