@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -207,3 +208,22 @@ def test_failed_commands_leave_no_empty_folders(photo, capsys):
                   "--speed", "1", "-q", "-o", "new/dir/x.mp4")
     assert code == 2
     assert sorted(p.name for p in photo.iterdir()) == before
+
+
+def _disk_full(*_args: object, **_kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize(("patch", "args"), [
+    ("PIL.Image.Image.save", (*ANIMATE, "-o", "frames/")),
+    ("numpy.save", ("motion", "scene.png", "--mask", "mask.png", "--direction", "0", "--speed",
+                    "1", "-q", "-o", "out/f.npy")),
+], ids=["frames-folder", "npy"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(photo, capsys, monkeypatch, patch, args):
+    before = digests(photo)
+    monkeypatch.setattr(patch, _disk_full)
+    code, err = cli(capsys, *args)
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()] and "the disk is full" in err
+    assert digests(photo) == before
+    assert sorted(p.name for p in photo.iterdir()) == ["field.npy", "mask.png", "scene.png"]
