@@ -19,9 +19,10 @@ import numpy as np
 from .animate import AnimateSettings, animate
 from .contract import check_field, check_image, check_mask
 from .errors import CinemagraphError
-from .io.images import load_field, load_image, load_mask, warn_if_empty
+from .io.images import load_field, load_image, warn_if_empty
 from .io.video import check_outputs, write_outputs
 from .mask import MaskSettings
+from .mask.files import read_mask
 from .motion import MotionSettings, scene_motion_field, uniform_field
 from .motion.hints import HintLike
 
@@ -54,26 +55,30 @@ def input_paths(*items: Any) -> list[str | os.PathLike[str]]:
     return found
 
 
-def _mask(mask: PathOrArray, shape: tuple[int, int]) -> np.ndarray:
+def _mask(mask: PathOrArray, shape: tuple[int, int], soft: bool) -> np.ndarray:
     if isinstance(mask, np.ndarray):
         return check_mask(mask, shape)
-    return load_mask(mask, shape)
+    return read_mask(mask, shape, soft=soft)
 
 
-def load_regions(regions: Regions, shape: tuple[int, int]) -> list[tuple[str | None, np.ndarray]]:
+def load_regions(regions: Regions, shape: tuple[int, int],
+                 soft: bool = False) -> list[tuple[str | None, np.ndarray]]:
     """Masks as (name, float32 ``H×W``) pairs from a path/array, a name → mask mapping or a
-    sequence of masks or (name, mask) pairs. Names are fluid words ("clouds") or None."""
+    sequence of masks or (name, mask) pairs. Names are fluid words ("clouds") or None.
+
+    Mask files are read as binary unless ``soft`` (see
+    :func:`cinemagraph.mask.files.read_mask`); arrays are taken as they are."""
     if isinstance(regions, (str, os.PathLike, np.ndarray)):
-        return [(None, _mask(regions, shape))]
+        return [(None, _mask(regions, shape, soft))]
     if isinstance(regions, Mapping):
-        return [(str(name), _mask(mask, shape)) for name, mask in regions.items()]
+        return [(str(name), _mask(mask, shape, soft)) for name, mask in regions.items()]
     pairs: list[tuple[str | None, np.ndarray]] = []
     for item in regions:
         if isinstance(item, tuple):
             name, mask = item
-            pairs.append((name, _mask(mask, shape)))
+            pairs.append((name, _mask(mask, shape, soft)))
         else:
-            pairs.append((None, _mask(item, shape)))
+            pairs.append((None, _mask(item, shape, soft)))
     if not pairs:
         raise CinemagraphError("no mask given: say which regions may move")
     return pairs
@@ -90,6 +95,7 @@ def find_regions(
     inversion_steps: int = 50,
     mask_settings: MaskSettings | None = None,
     progress: bool = False,
+    soft_mask: bool = False,
 ) -> list[tuple[str | None, np.ndarray]]:
     """What may move in ``image`` (float32 ``H×W×3``), as (name, float32 ``H×W``) pairs.
 
@@ -97,10 +103,10 @@ def find_regions(
     the fluids the prompt names, found by the diffusion model: the photo is inverted with
     DDIM (``inversion_steps``) and the masks are read from its attention
     (``mask_settings``). ``pipe`` is a loaded SD 1.x pipeline, else ``model`` is loaded on
-    ``device`` (only then).
+    ``device`` (only then). Mask files are read as binary unless ``soft_mask``.
     """
     if mask is not None:
-        return load_regions(mask, image.shape[:2])
+        return load_regions(mask, image.shape[:2], soft=soft_mask)
     if not prompt:
         raise CinemagraphError(
             "say which pixels may move: give a mask, or a prompt that names the fluid"
@@ -204,12 +210,16 @@ def animate_image(
     motion_model: Any = None,
     synthesis_model: Any = None,
     overwrite: bool = False,
+    soft_mask: bool = False,
 ) -> np.ndarray:
     """Animate a still image into a seamless loop; optionally write it to ``outputs``.
 
     ``image``: a path or float32 ``H×W×3`` in [0, 1]. ``mask``: what may move — a PNG path
     (bright = may move) or float32 ``H×W`` in [0, 1], or several of them (a sequence, or
     a mapping fluid name → mask, e.g. ``{"clouds": "sky.png", "waterfall": "falls.png"}``).
+    Mask files are read as binary (threshold at mid-grey, or Otsu's for a grey-heavy
+    file, with a warning; see :func:`cinemagraph.mask.files.read_mask`); ``soft_mask``
+    keeps their greys as weights. Arrays are taken as they are.
 
     Motion, one of:
 
@@ -247,7 +257,7 @@ def animate_image(
     still = _image(image)
     regions = find_regions(still, mask, prompt, pipe=pipe, model=model, device=settings.device,
                            inversion_steps=inversion_steps, mask_settings=mask_settings,
-                           progress=progress)
+                           progress=progress, soft_mask=soft_mask)
     union = np.maximum.reduce([m for _, m in regions])
     warn_if_empty(union)
     if motion_model is not None:

@@ -34,7 +34,7 @@ from .options import (
 @click.option("--save-mask", type=click.Path(path_type=Path), default=None,
               help="Also write the mask that was used (PNG).")
 @loop_options
-def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
+def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels: Path | None,
                     field: Path | None, prompt: str | None, hints: tuple[str, ...],
                     direction: float | None, speed: float | None, turbulence: float,
                     model: str, inversion_steps: int, motion_model: Path | None,
@@ -72,7 +72,7 @@ def animate_command(image: Path, masks: tuple[str, ...], labels: Path | None,
     check_outputs([*outputs, *([save_mask] if save_mask else [])], inputs, overwrite=overwrite)
     still = load_image(image)
     given = masks or labels is not None or not prompt or motion_model is not None
-    regions = load_regions(masks, labels, still.shape[:2]) if given else None
+    regions = load_regions(masks, labels, still.shape[:2], soft_mask) if given else None
     if regions is None:
         from ..mask.segmenter import named_fluids
         from ..motion.words import parse_motion

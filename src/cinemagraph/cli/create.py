@@ -23,7 +23,11 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 @twin_options
 # stage 3
 @click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
-              help="Your own mask(s): they replace the mask from attention.")
+              help="Your own mask(s): they replace the mask from attention. Read as "
+                   "binary: mid-grey (128) and brighter moves, or above Otsu's threshold "
+                   "when much of the mask is grey (with a warning).")
+@click.option("--soft-mask", is_flag=True,
+              help="Keep your masks' greys as weights instead of reading them as binary.")
 @click.option("--mask-method", type=click.Choice(["kmeans", "spectral"]), default="kmeans",
               show_default=True, help="How the self-attention is clustered.")
 @click.option("--clusters", type=int, default=None,
@@ -51,6 +55,7 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
                    guidance: float, seed: int, size: str, negative_prompt: str, model: str,
                    device: str, twin_prompt: str | None, feature_injection: float,
                    attention_injection: float, twin_negative: bool, masks: tuple[str, ...],
+                   soft_mask: bool,
                    mask_method: str, clusters: int | None, mask_overlap: float,
                    mask_threshold: float, erode: int, direction: float | None,
                    speed: float | None, hints: tuple[str, ...], turbulence: float,
@@ -99,6 +104,7 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
         animate=animate_settings,
         formats=("mp4", *formats),
         user_masks=tuple((name, str(path)) for name, path in map(named_mask, masks)),
+        soft_mask=soft_mask,
         hints=tuple(parse_hint(text) for text in hints),
         motion_model=str(motion_model) if motion_model else None,
         synthesis_model=str(synthesis_model) if synthesis_model else None,

@@ -32,7 +32,8 @@ from .options import region_options, steering_options
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
               show_default=True, help="Where a learned motion model runs.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
-def motion_command(image: Path, masks: tuple[str, ...], labels: Path | None, prompt: str,
+def motion_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels: Path | None,
+                   prompt: str,
                    direction: float | None, speed: float | None, speed_scale: float,
                    turbulence: float, hints: tuple[str, ...], seed: int, output: Path,
                    preview: Path | None, motion_model: Path | None, model: str | None,
@@ -74,7 +75,7 @@ def motion_command(image: Path, masks: tuple[str, ...], labels: Path | None, pro
 
     picture = load_image(image)
     shape = picture.shape[:2]
-    regions = load_regions(masks, labels, shape)
+    regions = load_regions(masks, labels, shape, soft=soft_mask)
     union = np.maximum.reduce([mask for _, mask in regions])
     warn_if_empty(union)
 

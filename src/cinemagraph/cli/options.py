@@ -23,7 +23,12 @@ def region_options(command: Callable) -> Callable:
         click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
                      help="PNG whose bright pixels may move (same size or aspect ratio as the "
                           "image); repeat for several fluids: the i-th mask takes the i-th "
-                          "fluid of the prompt, or the one NAME says (--mask clouds=sky.png)."),
+                          "fluid of the prompt, or the one NAME says (--mask clouds=sky.png). "
+                          "Read as binary: pixels at or above mid-grey (128) move, or above "
+                          "Otsu's threshold when much of the mask is grey (with a warning)."),
+        click.option("--soft-mask", is_flag=True,
+                     help="Keep the mask's greys as weights (a soft mask) instead of reading "
+                          "it as binary."),
         click.option("--labels", type=click.Path(path_type=Path), default=None,
                      help="PNG with one grey level per fluid region (0 = still), in "
                           "increasing order of level."),

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import CinemagraphError
 from ..io.images import load_mask
+from ..mask.files import read_mask
 
 #: A labelled mask with more grey levels than this is probably a soft mask.
 MAX_LABELS = 32
@@ -34,15 +35,18 @@ def labelled_regions(path: Path, shape: tuple[int, int]) -> list[np.ndarray]:
 
 
 def load_regions(
-    masks: Sequence[str], labels: Path | None, shape: tuple[int, int]
+    masks: Sequence[str], labels: Path | None, shape: tuple[int, int], soft: bool = False
 ) -> list[tuple[str | None, np.ndarray]]:
-    """All regions given by ``--mask`` options and a ``--labels`` PNG, as (name, mask)."""
+    """All regions given by ``--mask`` options and a ``--labels`` PNG, as (name, mask).
+
+    ``--mask`` files are read as binary unless ``soft`` (``--soft-mask``), see
+    :func:`cinemagraph.mask.files.read_mask`."""
     if not masks and labels is None:
         raise CinemagraphError("say which pixels may move: give --mask PATH (or --labels PATH)")
     regions: list[tuple[str | None, np.ndarray]] = []
     for text in masks:
         name, path = named_mask(text)
-        regions.append((name, load_mask(path, shape)))
+        regions.append((name, read_mask(path, shape, soft=soft)))
     if labels is not None:
         regions += [(None, mask) for mask in labelled_regions(labels, shape)]
     return regions

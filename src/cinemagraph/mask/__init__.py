@@ -11,7 +11,8 @@ module                 job
 :mod:`.refine`         segments kept by overlap, upsampling, erosion, small pieces
 :mod:`.grid`           where the self-attention grid lies on the latent and the image
 :mod:`.settings`       :class:`MaskSettings` and their defaults
-:mod:`.files`          ``mask.png`` and ``mask-<fluid>.png`` in a run folder
+:mod:`.files`          a user's mask file read as binary; ``mask.png`` and
+                       ``mask-<fluid>.png`` in a run folder
 =====================  ================================================================
 
 Masks are float32 ``H×W`` in [0, 1] (1 = may move), keyed by the noun the prompt uses for

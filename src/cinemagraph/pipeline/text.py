@@ -39,7 +39,7 @@ from ..errors import CinemagraphError
 from ..io.images import load_field, load_image, load_mask, save_field
 from ..io.video import check_outputs, write_outputs
 from ..mask import MaskSettings, choose_segmenter, save_masks, union_mask
-from ..mask.files import mask_file_name
+from ..mask.files import mask_file_name, read_mask
 from ..mask.segmenter import named_fluids
 from ..motion import MotionSettings, save_field_preview, scene_motion_field
 from ..motion.hints import HintLike, check_hints
@@ -73,6 +73,7 @@ class TextSettings:
     hints: tuple[HintLike, ...] = ()
     motion_model: str | None = None
     synthesis_model: str | None = None
+    soft_mask: bool = False  # keep the greys of user_masks as weights (default: binary)
 
     def __post_init__(self) -> None:
         from ..diffusion.generate import GenerationSettings
@@ -239,7 +240,7 @@ def make_cinemagraph(
     fluids = parse_motion(prompt)
     if user_masks:
         for _, path in user_masks:  # they exist and fit the image, before any work
-            load_mask(path, (gen.height, gen.width))
+            read_mask(path, (gen.height, gen.width), soft=settings.soft_mask)
         if not any(spec.kind is not NEUTRAL for spec in fluids):
             warnings.warn("the prompt names no fluid: your masks move with a slow neutral "
                           "drift (name the fluid, or steer it with --direction and --speed)",
@@ -286,6 +287,7 @@ def make_cinemagraph(
     key_mask = stage_key("mask", {
         "mask": _asdict(settings.mask),
         "user": [(name, file_digest(path)) for name, path in user_masks],
+        **({"read": "soft" if settings.soft_mask else "binary"} if user_masks else {}),
     }, key_generate)
     previous = run.stage_entry("mask").get("masks")
     previous = previous if isinstance(previous, dict) and all(
@@ -302,7 +304,10 @@ def make_cinemagraph(
             from ..diffusion.attention_stats import AttentionStatistics
 
             stats = AttentionStatistics.load(run.file("attention.npz"))
-        regions = [(name, load_mask(path, image.shape[:2])) for name, path in user_masks]
+        with warnings.catch_warnings():  # the check before any work has said it once
+            warnings.simplefilter("ignore")
+            regions = [(name, read_mask(path, image.shape[:2], soft=settings.soft_mask))
+                       for name, path in user_masks]
         segmenter = choose_segmenter(regions or None, stats, settings.mask)
         masks = segmenter(image, fluids)
         paths = save_masks(run.path, masks)
