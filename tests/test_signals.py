@@ -118,3 +118,19 @@ def test_later_runs_remove_stale_temporaries_of_their_own_naming(tmp_path: Path)
         (tmp / "0000.png").write_bytes(b"x")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [".loop.backup.gif", ".loop.zz8y7x6w.part.gif", "frames", "loop.gif"])
+
+
+def test_an_error_raised_on_the_way_out_of_a_signal_is_reported_as_the_signal(
+        monkeypatch, capsys) -> None:
+    """A library stopped half-way may raise its own error while the interrupt unwinds."""
+    from cinemagraph import cli
+
+    def interrupted_compile(_args: list[str]) -> None:
+        try:
+            raise Interrupted(signal.SIGINT)
+        finally:
+            raise RuntimeError("no compiled object yet")
+
+    monkeypatch.setattr(cli, "_run", interrupted_compile)
+    assert cli.main(["demo"]) == 130
+    assert capsys.readouterr().err.splitlines() == ["error: interrupted"]

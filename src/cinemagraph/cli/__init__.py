@@ -22,7 +22,7 @@ from .demo import demo_command
 from .generate import generate_command
 from .group import cli
 from .motion import motion_command
-from .signals import Interrupted, stop_on_signals
+from .signals import Interrupted, interruption_behind, stop_on_signals
 from .train import train_motion_command, train_synthesis_command
 
 
@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except Exception as exc:  # the last line of defence: never a traceback by default
+        interrupt = interruption_behind(exc)
+        if interrupt is not None:  # e.g. a compiler that failed on its way out of a signal
+            click.echo(f"error: {interrupt.message}", err=True)
+            return interrupt.exit_code
         if os.environ.get("CINEMAGRAPH_DEBUG"):
             raise
         click.echo(

@@ -45,6 +45,25 @@ class Interrupted(KeyboardInterrupt):
             f"stopped by {signal.Signals(self.signum).name}")
 
 
+def interruption_behind(exc: BaseException) -> Interrupted | None:
+    """The :class:`Interrupted` that ``exc`` was raised while handling, if any.
+
+    A library interrupted half-way may fail with an error of its own on the way out (numba
+    stopped mid-compile reports "no compiled object yet"); the signal is what the user did.
+    """
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Interrupted):
+            return current
+        stack += [current.__cause__, current.__context__]
+    return None
+
+
 def in_finaliser(frame: FrameType | None) -> bool:
     """Whether ``frame`` or any frame it was called from runs a ``__del__`` method or a
     ``weakref`` finaliser, where an exception would be printed and ignored."""
