@@ -56,8 +56,37 @@ def test_missing_hub_model_offline_is_a_clear_error(monkeypatch, tmp_path):
         load_pipeline("cinemagraph-tests/no-such-model", device="cpu")
     message = str(info.value)
     assert "'cinemagraph-tests/no-such-model' is not in the Hugging Face cache" in message
-    assert "huggingface-cli download cinemagraph-tests/no-such-model" in message
+    assert "hf download cinemagraph-tests/no-such-model" in message
+    assert "cinemagraph never downloads" in message
     assert "\n" not in message
+
+
+def test_a_missing_model_is_never_downloaded(monkeypatch):
+    """Online or not, a model missing from the cache is an error: nothing is fetched."""
+    import diffusers
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    calls = []
+
+    def from_pretrained(name, **options):
+        calls.append(options.get("local_files_only"))
+        raise OSError("not in the cache")
+
+    monkeypatch.setattr(diffusers.StableDiffusionPipeline, "from_pretrained", from_pretrained)
+    with pytest.raises(CinemagraphError, match="never downloads"):
+        load_pipeline("cinemagraph-tests/no-such-model", device="cpu")
+    assert calls == [True]
+
+
+def test_the_download_command_fits_the_installed_huggingface_hub(monkeypatch):
+    import huggingface_hub
+
+    from cinemagraph.diffusion.models import download_command
+
+    monkeypatch.setattr(huggingface_hub, "__version__", "0.33.4")
+    assert download_command("a/b") == "huggingface-cli download a/b"
+    monkeypatch.setattr(huggingface_hub, "__version__", "1.0.0rc1")
+    assert download_command("a/b") == "hf download a/b"
 
 
 def test_cli_offline_with_empty_cache_prints_one_line(tmp_path):
@@ -80,10 +109,10 @@ def test_cli_offline_with_empty_cache_prints_one_line(tmp_path):
     assert done.returncode == 2
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == [
-        "error: model 'CompVis/stable-diffusion-v1-4' is not in the Hugging Face cache and "
-        "cannot be downloaded here: run `huggingface-cli download CompVis/stable-diffusion-v1-4`"
-        " on a machine with internet access and copy the cache over (or pass --model "
-        "/path/to/local/folder)"
+        "error: model 'CompVis/stable-diffusion-v1-4' is not in the Hugging Face cache, and "
+        "cinemagraph never downloads weights: fetch it with `hf download "
+        "CompVis/stable-diffusion-v1-4` (on a machine with internet access, then copy the "
+        "cache over) or pass --model /path/to/local/folder"
     ]
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "run" / "image.png").exists()

@@ -1,8 +1,9 @@
 """Loading a Stable Diffusion 1.x pipeline: device, dtype, the Hugging Face cache, offline use.
 
-Weights come from the Hugging Face cache, a download (when the Hub can be reached) or a
-local diffusers-format folder. When they are missing and cannot be downloaded the user gets
-one line naming the model and how to get it, never a traceback and never a hang.
+Weights come from the Hugging Face cache or a local diffusers-format folder: cinemagraph
+never downloads them. When they are missing the user gets one line naming the model and
+the command that fetches it (for the installed huggingface_hub), never a traceback and
+never a hang.
 """
 
 from __future__ import annotations
@@ -75,19 +76,33 @@ def dtype_for(device: torch.device) -> torch.dtype:
     return torch.float16 if device.type == "cuda" else torch.float32
 
 
-def _offline() -> bool:
-    from huggingface_hub import constants
+def download_command(model: str) -> str:
+    """The command that puts ``model`` into the Hugging Face cache with the installed
+    huggingface_hub: ``hf download`` (0.34 and later) or ``huggingface-cli download``."""
+    try:
+        from huggingface_hub import __version__ as version
+    except ImportError:
+        version = "0"
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        major, minor = 1, 0
+    tool = "hf" if (major, minor) >= (0, 34) else "huggingface-cli"
+    return f"{tool} download {model}"
 
-    flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("TRANSFORMERS_OFFLINE", ""))
-    return constants.HF_HUB_OFFLINE or any(f.upper() in ("1", "ON", "YES", "TRUE") for f in flags)
+
+def missing_weights_message(model: str, what: str = "model") -> str:
+    """One line: ``what`` of ``model`` is not in the cache, cinemagraph never downloads, and
+    how to fetch it."""
+    return (
+        f"{what} '{model}' is not in the Hugging Face cache, and cinemagraph never downloads "
+        f"weights: fetch it with `{download_command(model)}` (on a machine with internet "
+        "access, then copy the cache over) or pass --model /path/to/local/folder"
+    )
 
 
 def _missing_model(model: str) -> CinemagraphError:
-    return CinemagraphError(
-        f"model '{model}' is not in the Hugging Face cache and cannot be downloaded here: run "
-        f"`huggingface-cli download {model}` on a machine with internet access and copy the "
-        "cache over (or pass --model /path/to/local/folder)"
-    )
+    return CinemagraphError(missing_weights_message(model))
 
 
 def check_sd1_unet(unet: torch.nn.Module, name: str = "model") -> None:
@@ -111,8 +126,8 @@ def check_sd1_unet(unet: torch.nn.Module, name: str = "model") -> None:
 def load_pipeline(model: str = DEFAULT_MODEL, device: str | torch.device = "auto"):
     """Load a diffusers-format SD 1.x pipeline with a DDIM scheduler and no safety checker.
 
-    ``model`` is a Hub id (looked up in the Hugging Face cache first, downloaded only when
-    missing and the Hub is reachable) or a local folder holding ``model_index.json``.
+    ``model`` is a Hub id (looked up in the Hugging Face cache, never downloaded) or a local
+    folder holding ``model_index.json``.
     Returns a :class:`diffusers.StableDiffusionPipeline` on ``device`` in fp16 (CUDA) or
     fp32 (CPU), with its progress bar off.
     """
@@ -151,12 +166,7 @@ def load_pipeline(model: str = DEFAULT_MODEL, device: str | torch.device = "auto
                     model, local_files_only=True, **options
                 )
             except expected as exc:
-                if _offline():
-                    raise _missing_model(model) from exc
-                try:
-                    pipe = StableDiffusionPipeline.from_pretrained(model, **options)
-                except expected as exc_download:
-                    raise _missing_model(model) from exc_download
+                raise _missing_model(model) from exc
         check_sd1_unet(pipe.unet, name=f"model '{model}'")
         pipe.scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
         pipe.set_progress_bar_config(disable=True)

@@ -9,7 +9,6 @@ Hugging Face cache, or a local diffusers folder). Embeddings are ``L×D`` per ca
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,13 +18,6 @@ from ..errors import CinemagraphError
 
 #: Caption whose mean embedding a checkpoint stores to recognise its text encoder.
 REFERENCE_CAPTION = "a waterfall falling over rocks into a river"
-
-
-def _offline() -> bool:
-    from huggingface_hub import constants
-
-    flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("TRANSFORMERS_OFFLINE", ""))
-    return constants.HF_HUB_OFFLINE or any(f.upper() in ("1", "ON", "YES", "TRUE") for f in flags)
 
 
 class TextEncoder:
@@ -45,15 +37,17 @@ class TextEncoder:
     @classmethod
     def load(cls, model: str, device: str | torch.device = "cpu") -> TextEncoder:
         """Load the ``tokenizer`` and ``text_encoder`` of the SD 1.x model ``model``."""
-        from ..diffusion.models import dtype_for, quiet_libraries, resolve_device
+        from ..diffusion.models import (
+            dtype_for,
+            missing_weights_message,
+            quiet_libraries,
+            resolve_device,
+        )
 
         target = resolve_device(device)
         folder = Path(model).expanduser()
         source = str(folder) if folder.exists() else model
-        missing = CinemagraphError(
-            f"the text encoder of '{model}' is not in the Hugging Face cache and cannot be "
-            f"downloaded here: run `huggingface-cli download {model}` on a machine with "
-            "internet access and copy the cache over (or pass --model /path/to/local/folder)")
+        missing = CinemagraphError(missing_weights_message(model, "the text encoder of"))
         with quiet_libraries():
             from transformers import CLIPTextModel, CLIPTokenizer
 
@@ -73,12 +67,7 @@ class TextEncoder:
                     raise CinemagraphError(
                         f"cannot load a text encoder from {folder}: "
                         f"{str(exc).splitlines()[0]}") from exc
-                if _offline():
-                    raise missing from exc
-                try:
-                    return attempt(local_only=False)
-                except errors as exc_download:
-                    raise missing from exc_download
+                raise missing from exc
 
     @property
     def dim(self) -> int:
