@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 from pathlib import Path
@@ -387,14 +388,24 @@ class _RecordingPopen(subprocess.Popen):
 
 
 def _interrupt_after(count: int):
-    def frames_then_interrupt(frames, progress, label):
-        yield from frames[:count]
+    def frames_then_interrupt(frames, progress, label, total=None):
+        yield from itertools.islice(frames, count)
         raise KeyboardInterrupt
 
     return frames_then_interrupt
 
 
-@pytest.mark.parametrize("name", ["a.mp4", "a.webm", "a.gif", "a.png"])
+@pytest.mark.parametrize("name", ["a.gif", "a.webp"])
+def test_interrupt_of_a_pillow_output_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setattr(video, "_frames_with_progress", _interrupt_after(3))
+    with pytest.raises(KeyboardInterrupt):
+        write_video(tmp_path / name, smooth_clip(), FPS)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["a.mp4", "a.webm", "a.png"])
 def test_interrupt_kills_ffmpeg_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
@@ -440,3 +451,115 @@ def test_failed_rewrite_keeps_previous_file(
         write_video(target, smooth_clip(6), FPS)
     assert target.read_bytes() == before
     assert leftovers(tmp_path) == ["loop.png"]
+
+
+# --- WebP, GIF size and delays, quality, width, streaming ---------------------------------------
+
+
+def test_webp_is_animated_loops_and_is_close_to_input(tmp_path: Path) -> None:
+    frames = smooth_clip()
+    assert output_kind("a.WebP") == "webp"
+    decoded, info = decode_pillow(write_video(tmp_path / "loop.webp", frames, FPS))
+    assert info["n_frames"] == N_FRAMES
+    assert info["loop"] == 0
+    assert decoded.shape == frames.shape
+    assert psnr(decoded, frames) > 30
+
+
+def test_gif_delays_average_the_frame_rate() -> None:
+    from cinemagraph.io.animated import gif_delays_cs
+
+    assert gif_delays_cs(6, 30.0) == [3, 4, 3, 3, 4, 3]
+    assert gif_delays_cs(4, 25.0) == [4, 4, 4, 4]
+    for fps in (12.0, 24.0, 29.97, 30.0, 15.0):
+        delays = gif_delays_cs(300, fps)
+        assert abs(sum(delays) - 300 * 100 / fps) <= 0.5  # the average is the frame rate
+        assert max(delays) - min(delays) <= 1
+    assert min(gif_delays_cs(10, 120.0)) == 2  # browsers play shorter delays slowly
+
+
+def test_gif_plays_30_fps_on_average(tmp_path: Path) -> None:
+    out = write_video(tmp_path / "loop.gif", smooth_clip(6), 30.0)
+    with Image.open(out) as img:
+        durations = []
+        for index in range(img.n_frames):
+            img.seek(index)
+            durations.append(img.info["duration"])
+    assert durations == [30, 40, 30, 30, 40, 30]
+
+
+def test_gif_pays_nothing_for_still_pixels(tmp_path: Path) -> None:
+    """A clip whose still half is noise costs about what the moving half alone costs."""
+    rng = np.random.default_rng(0)
+    frames = smooth_clip(8, height=64, width=128)
+    frames[:, :, :64] = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)  # still noise
+    moving_only = frames.copy()
+    moving_only[:, :, :64] = 0
+    size = write_video(tmp_path / "a.gif", frames, FPS).stat().st_size
+    without_noise = write_video(tmp_path / "b.gif", moving_only, FPS).stat().st_size
+    one_noise_frame = write_video(tmp_path / "c.gif", frames[:1], FPS).stat().st_size
+    # The noise is drawn once: far less than once per frame.
+    assert size - without_noise < 2 * one_noise_frame
+    decoded, _ = decode_pillow(tmp_path / "a.gif")
+    assert np.array_equal(decoded[:, :, :64], np.broadcast_to(decoded[0, :, :64],
+                                                              decoded[:, :, :64].shape))
+
+
+def test_quality_is_the_crf_of_mp4_and_webm(tmp_path: Path) -> None:
+    frames = smooth_clip(6, height=64, width=64)
+    for ext in ("mp4", "webm"):
+        fine = write_video(tmp_path / f"fine.{ext}", frames, FPS, quality=5)
+        coarse = write_video(tmp_path / f"coarse.{ext}", frames, FPS, quality=45)
+        assert fine.stat().st_size > coarse.stat().st_size
+        assert psnr(decode_ffmpeg(fine)[0], frames) > psnr(decode_ffmpeg(coarse)[0], frames)
+    for bad in (-1, 64, 2.5, "18", True):
+        with pytest.raises(CinemagraphError, match="quality"):
+            write_video(tmp_path / "bad.mp4", frames, FPS, quality=bad)  # type: ignore[arg-type]
+    assert not (tmp_path / "bad.mp4").exists()
+
+
+def test_x264_loop_params_make_one_gop_and_a_finer_end() -> None:
+    params = dict(item.split("=", 1) for item in video.x264_loop_params(60, 18).split(":"))
+    assert params["keyint"] == "60" and params["scenecut"] == "0"
+    assert params["zones"] == "40,47,q=15/48,53,q=12/54,59,q=9"
+    assert "zones" not in video.x264_loop_params(1, 18)
+    zones = dict(item.split("=", 1) for item in video.x264_loop_params(7, 1).split(":"))["zones"]
+    assert all(int(zone.split("q=")[1]) >= 0 for zone in zones.split("/"))
+
+
+@pytest.mark.parametrize("name", ["w.mp4", "w.gif", "w.webp", "w.png", "w/"])
+def test_width_scales_every_output_keeping_the_aspect(tmp_path: Path, name: str) -> None:
+    frames = smooth_clip(3, height=48, width=64)
+    out = write_video(f"{tmp_path}/{name}", frames, FPS, width=32)
+    if name.endswith("/"):
+        decoded = np.stack([np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))])
+    elif name.endswith(".mp4"):
+        decoded = decode_ffmpeg(out)[0]
+    else:
+        decoded = decode_pillow(out)[0]
+    assert decoded.shape == (3, 24, 32, 3)
+    with pytest.raises(CinemagraphError, match="width"):
+        write_video(tmp_path / "x.mp4", frames, FPS, width=1)
+
+
+def test_frames_stream_from_an_iterator(tmp_path: Path) -> None:
+    frames = smooth_clip(5)
+    taken: list[int] = []
+
+    def produce():
+        for index, frame in enumerate(frames):
+            taken.append(index)
+            yield frame
+
+    names = [f"{tmp_path}/s.mp4", f"{tmp_path}/s.png", f"{tmp_path}/s/"]
+    write_outputs(names, produce(), FPS, count=5)
+    assert taken == [0, 1, 2, 3, 4]
+    assert np.array_equal(decode_pillow(tmp_path / "s.png")[0], frames)
+    assert decode_ffmpeg(tmp_path / "s.mp4")[0].shape == frames.shape
+    with pytest.raises(CinemagraphError, match="announced"):
+        write_outputs([tmp_path / "t.mp4"], iter(frames), FPS, count=4)
+    with pytest.raises(CinemagraphError, match="announced"):
+        write_outputs([tmp_path / "u.png"], iter(frames), FPS, count=6)
+    with pytest.raises(CinemagraphError, match="like the first"):
+        write_outputs([tmp_path / "v.png"], iter([frames[0], frames[1, :10]]), FPS, count=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s", "s.mp4", "s.png"]

@@ -1,19 +1,26 @@
-"""Writing a cinemagraph's frames as MP4, WebM, GIF, animated PNG or a folder of PNG frames.
+"""Writing a cinemagraph's frames as MP4, WebM, GIF, WebP, animated PNG or PNG frames.
 
 The output kind follows the path:
 
 =================================  ========  ================================================
 path                               kind      what is written
 =================================  ========  ================================================
-``*.mp4``                          mp4       H.264 (libx264), yuv420p, CRF 18, ``+faststart``
+``*.mp4``                          mp4       H.264 (libx264), yuv420p, CRF 18, ``+faststart``,
+                                             one GOP per loop tuned for the loop point
 ``*.webm``                         webm      VP9 (libvpx-vp9), yuv420p, constant quality CRF 30
-``*.gif``                          gif       one global palette, ordered (Bayer) dither, loops
+``*.gif``                          gif       one palette, still pixels transparent, loops
+``*.webp``                         webp      lossy animated WebP (quality 90), loops forever
 ``*.png`` / ``*.apng``             apng      animated PNG, lossless, loops forever
 ends in ``/`` or existing folder   frames    lossless ``0000.png``, ``0001.png``, …
 =================================  ========  ================================================
 
 Extensions are matched case-insensitively. Every output is written atomically: a failure
-or an interrupt (``KeyboardInterrupt`` included) leaves nothing at the target.
+or an interrupt (``KeyboardInterrupt`` included) leaves nothing at the target. Several
+outputs are written in one pass over the frames, and frames may come from an iterator
+(:func:`write_outputs` with ``count``): mp4, webm, animated PNG and frames folders are
+streamed, one frame in memory at a time; GIF and WebP keep their frames until the end.
+``quality`` is the CRF of mp4 and webm (lower: better and larger); ``width`` scales the
+output (aspect ratio kept) for sharing.
 
 Video files are encoded by the ffmpeg binary that ships with the ``imageio-ffmpeg`` package
 (never a system ffmpeg), fed raw ``rgb24`` frames on its standard input so that the whole
@@ -22,11 +29,15 @@ odd size is padded by repeating its last row and/or column, so the video is one 
 taller and/or wider than the frames. The colour conversion uses the BT.709 matrix (limited
 range) and tags the stream accordingly, which is what browsers and phones assume.
 
-The GIF palette is computed once from all frames, and the dither is ordered rather than
-error diffusion: a pixel's palette index depends only on its colour and position, so a
-region that is still in the input is exactly still in the GIF (no shimmering). GIF frame
-delays are whole hundredths of a second, so a GIF plays at the nearest such rate (12 fps
-becomes 8 cs per frame, 12.5 fps).
+An H.264 loop hides its loop point (:func:`x264_loop_params`): in a GOP the P-frames drift
+from the source, so the wrap from the last frame back to the fresh I-frame would be a
+visible step, 1.4–2.5× a typical one on real photos at CRF 18. A finer I-frame and a last
+third of the loop that converges back to the source bring it to 1.26–1.38 (the rendered
+frames alone: 1.13–1.23), for files about 1.5× larger.
+
+GIF and WebP are written by Pillow (:mod:`.animated`): the GIF has one palette, draws
+still pixels once (so they are exactly still) and gets delays that average the frame
+rate (30 fps: 30, 40, 30 ms …), as GIF delays are whole hundredths of a second.
 
 A frames folder is written only when it is new, empty, or holds nothing but what
 cinemagraph wrote there: every frames folder gets a small manifest,
@@ -40,6 +51,7 @@ and nothing else. No output may be one of the inputs (:func:`check_outputs`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import numbers
@@ -48,10 +60,11 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
@@ -66,6 +79,7 @@ KIND_BY_EXTENSION: dict[str, str] = {
     ".mp4": "mp4",
     ".webm": "webm",
     ".gif": "gif",
+    ".webp": "webp",
     ".png": "apng",
     ".apng": "apng",
 }
@@ -96,17 +110,18 @@ _FFMPEG_OUTPUT_ARGS: dict[str, list[str]] = {
         "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "30", "-pix_fmt", "yuv420p",
         "-deadline", "good", "-cpu-used", "2", "-row-mt", "1", "-f", "webm",
     ],
-    "gif": [
-        "-filter_complex",
-        "[0:v]split[a][b];[a]palettegen=stats_mode=full[p];"
-        "[b][p]paletteuse=dither=bayer:bayer_scale=2",
-        "-loop", "0", "-f", "gif",
-    ],
     "apng": ["-c:v", "apng", "-pred", "mixed", "-pix_fmt", "rgb24", "-plays", "0", "-f", "apng"],
 }  # fmt: skip
 
 #: Kinds whose encoder needs an even width and height.
 _EVEN_SIZE_KINDS = frozenset({"mp4", "webm"})
+
+#: Kinds written by Pillow (:mod:`.animated`) rather than ffmpeg.
+_PILLOW_KINDS = frozenset({"gif", "webp"})
+
+#: The CRF (``quality``) of each kind that takes one, and its largest value.
+DEFAULT_QUALITY: dict[str, int] = {"mp4": 18, "webm": 30}
+MAX_QUALITY: dict[str, int] = {"mp4": 51, "webm": 63}
 
 
 def _supported() -> str:
@@ -240,11 +255,49 @@ def _check_fps(fps: float) -> float:
     return value
 
 
-def _frames_with_progress(frames: np.ndarray, progress: bool, label: str) -> Iterator[np.ndarray]:
+def check_quality(quality: int | None) -> int | None:
+    """A CRF for mp4/webm: a whole number 0…51 (0…63 for webm); None: each kind's default."""
+    if quality is None:
+        return None
+    if isinstance(quality, bool) or not isinstance(quality, numbers.Integral):
+        raise CinemagraphError(f"quality must be a whole CRF number, got {quality!r}")
+    if not 0 <= int(quality) <= MAX_QUALITY["mp4"]:
+        raise CinemagraphError(
+            f"quality (CRF) must be between 0 (best, largest) and {MAX_QUALITY['mp4']}, "
+            f"got {quality}")
+    return int(quality)
+
+
+def check_width(width: int | None) -> int | None:
+    """An output width in pixels (≥ 2), or None for the frames' own width."""
+    if width is None:
+        return None
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 2:
+        raise CinemagraphError(f"output width must be a whole number of pixels ≥ 2, got {width!r}")
+    return int(width)
+
+
+def output_size(height: int, width: int, out_width: int | None) -> tuple[int, int]:
+    """(height, width) of the written frames: ``out_width`` wide with the aspect ratio
+    kept (height rounded, at least 2), or the frames' own size."""
+    if out_width is None or out_width == width:
+        return height, width
+    return max(2, round(height * out_width / width)), out_width
+
+
+def _resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if frame.shape[:2] == size:
+        return frame
+    shrink = size[1] < frame.shape[1]
+    return cv2.resize(frame, (size[1], size[0]),
+                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+def _frames_with_progress(frames: Iterable[np.ndarray], progress: bool, label: str,
+                          total: int | None = None) -> Iterator[np.ndarray]:
     """Yield the frames one by one, under a tqdm bar on stderr when ``progress`` is set."""
-    yield from tqdm(
-        frames, desc=f"writing {label}", unit="frame", file=sys.stderr, disable=not progress
-    )
+    yield from tqdm(frames, desc=f"writing {label}", unit="frame", total=total,
+                    file=sys.stderr, disable=not progress)
 
 
 def _pad_to_even(frame: np.ndarray) -> np.ndarray:
@@ -278,21 +331,56 @@ def _last_line(text: bytes) -> str:
     return re.sub(r"^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+", "", lines[-1]) if lines else ""
 
 
-def _encode_with_ffmpeg(
-    kind: str, frames: np.ndarray, fps: float, out_path: Path, target: Path, progress: bool
-) -> None:
-    """Pipe ``frames`` (uint8 ``N×H×W×3``) as raw rgb24 into ffmpeg, writing ``out_path``.
+def x264_loop_params(count: int, crf: int) -> str:
+    """``-x264-params`` that hide the loop point of an H.264 loop of ``count`` frames.
+
+    Frame 0 is the only I-frame (one closed GOP, ``keyint`` = the loop, no scene-cut
+    I-frames). In a GOP the P-frames drift away from the source, and the last frame
+    before the wrap is the furthest gone, while frame 0 is fresh: the step back to it is
+    a visible jump. So the I-frame gets a finer quantiser (``ipratio`` 3, macroblock-tree
+    off so that it holds) and the last third of the loop converges back to the source in
+    three steps of 3 quantiser steps (``zones``): both sides of the seam are then close
+    to the source and close to each other.
+    """
+    params = [f"keyint={max(count, 1)}", f"min-keyint={max(count, 1)}", "scenecut=0",
+              "mbtree=0", "ipratio=3.0"]
+    bounds = [round(count * share) for share in (2 / 3, 0.8, 0.9, 1.0)]
+    zones = [f"{lo},{hi - 1},q={max(crf - 3 * (i + 1), 0)}"
+             for i, (lo, hi) in enumerate(itertools.pairwise(bounds))
+             if 0 < lo < hi]
+    if zones:
+        params.append("zones=" + "/".join(zones))
+    return ":".join(params)
+
+
+def _ffmpeg_output_args(kind: str, count: int, quality: int | None) -> list[str]:
+    args = list(_FFMPEG_OUTPUT_ARGS[kind])
+    if kind not in DEFAULT_QUALITY:
+        return args
+    crf = DEFAULT_QUALITY[kind] if quality is None else min(quality, MAX_QUALITY[kind])
+    if quality is not None and "-crf" in args:
+        args[args.index("-crf") + 1] = str(crf)
+    if kind == "mp4":
+        args[-2:-2] = ["-x264-params", x264_loop_params(count, crf)]
+    return args
+
+
+@contextlib.contextmanager
+def _ffmpeg_sink(kind: str, out_path: Path, target: Path, fps: float, size: tuple[int, int],
+                 count: int, quality: int | None) -> Iterator[Callable[[np.ndarray], None]]:
+    """Yield a function that pipes one uint8 ``H×W×3`` frame as raw rgb24 into ffmpeg,
+    which writes ``out_path``; on a clean exit wait for ffmpeg and check its status.
 
     ffmpeg is always killed and reaped before this returns or raises.
     """
-    height, width = frames.shape[1:3]
+    height, width = size
     if kind in _EVEN_SIZE_KINDS:
         height, width = height + height % 2, width + width % 2
     command = [
         _ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", f"{width}x{height}",
         "-framerate", _frame_rate_arg(fps), "-i", "pipe:0",
-        *_FFMPEG_OUTPUT_ARGS[kind], os.fspath(out_path),
+        *_ffmpeg_output_args(kind, count, quality), os.fspath(out_path),
     ]  # fmt: skip
     with tempfile.TemporaryFile() as stderr:
         try:
@@ -302,15 +390,25 @@ def _encode_with_ffmpeg(
         except OSError as exc:
             raise CinemagraphError(f"cannot run ffmpeg to write {target}: {exc}") from exc
         assert process.stdin is not None
+        broken = False
+
+        def add(frame: np.ndarray) -> None:
+            nonlocal broken
+            if broken:
+                return
+            if kind in _EVEN_SIZE_KINDS:
+                frame = _pad_to_even(frame)
+            try:
+                process.stdin.write(np.ascontiguousarray(frame).data)
+            except BrokenPipeError:
+                broken = True  # ffmpeg quit early; its exit status and stderr say why
+
         try:
             try:
-                for frame in _frames_with_progress(frames, progress, target.name):
-                    if kind in _EVEN_SIZE_KINDS:
-                        frame = _pad_to_even(frame)
-                    process.stdin.write(np.ascontiguousarray(frame).data)
+                yield add
                 process.stdin.close()
             except BrokenPipeError:
-                pass  # ffmpeg quit early; its exit status and stderr say why
+                pass
             status = process.wait()
         except BaseException:
             process.kill()
@@ -343,22 +441,25 @@ def _write_manifest(path: Path, names: Iterable[str]) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def _write_frames_folder(target: Path, frames: np.ndarray, progress: bool) -> None:
-    """Write lossless PNG frames and their manifest into ``target``, then remove stale frames.
+@contextlib.contextmanager
+def _frames_folder_sink(target: Path, count: int) -> Iterator[Callable[[np.ndarray], None]]:
+    """Yield a function that writes the next lossless PNG frame into ``target``; on a
+    clean exit write the manifest, then remove stale frames.
 
     A stale frame is one that the folder's previous manifest lists and this run did not
     write, e.g. ``0011.png`` left by an earlier run with more frames. Other files in the
     folder are left alone. Until the stale frames are gone the manifest lists them too, so
     an interrupted rewrite still leaves a folder that a later run recognises as its own.
     """
-    count = frames.shape[0]
     written = [frame_file_name(i, count) for i in range(count)]
     previous = (manifest_frames(target) or set()) if target.is_dir() else set()
     with atomic_folder(target) as tmp:
-        for name, frame in zip(
-            written, _frames_with_progress(frames, progress, f"{target.name}/"), strict=True
-        ):
-            Image.fromarray(np.ascontiguousarray(frame)).save(tmp / name, format="PNG")
+        names = iter(written)
+
+        def add(frame: np.ndarray) -> None:
+            Image.fromarray(np.ascontiguousarray(frame)).save(tmp / next(names), format="PNG")
+
+        yield add
         _write_manifest(tmp / FRAMES_MANIFEST, previous | set(written))
     stale = previous - set(written)
     if not stale:
@@ -372,64 +473,147 @@ def _write_frames_folder(target: Path, frames: np.ndarray, progress: bool) -> No
         _write_manifest(tmp, written)
 
 
+@contextlib.contextmanager
+def _pillow_sink(kind: str, out_path: Path, fps: float) -> Iterator[Callable[[np.ndarray], None]]:
+    """Collect the frames, then write a GIF or WebP with Pillow (:mod:`.animated`)."""
+    from .animated import save_gif, save_webp
+
+    frames: list[np.ndarray] = []
+    yield lambda frame: frames.append(frame.copy())
+    (save_gif if kind == "gif" else save_webp)(out_path, frames, fps)
+
+
+@contextlib.contextmanager
+def _sink(kind: str, target: Path, fps: float, size: tuple[int, int], count: int,
+          quality: int | None) -> Iterator[Callable[[np.ndarray], None]]:
+    """A function taking the frames one by one for one output, written atomically."""
+    if kind == "frames":
+        with _frames_folder_sink(target, count) as add:
+            yield add
+        return
+    with atomic_file(target) as tmp:
+        if kind in _PILLOW_KINDS:
+            with _pillow_sink(kind, tmp, fps) as add:
+                yield add
+        else:
+            with _ffmpeg_sink(kind, tmp, target, fps, size, count, quality) as add:
+                yield add
+
+
+def _checked_frames(frames: np.ndarray | Iterable[np.ndarray]) -> tuple[Iterable[np.ndarray],
+                                                                        int, tuple[int, int]]:
+    """The frames (an array, or any iterable of ``H×W×3`` frames), their count and size."""
+    if not isinstance(frames, np.ndarray) and not isinstance(frames, Sequence):
+        frames = list(frames)
+    if isinstance(frames, np.ndarray):
+        frames = check_frames(frames)
+        return frames, frames.shape[0], frames.shape[1:3]
+    if len(frames) == 0:
+        raise CinemagraphError("frames: there are no frames")
+    first = check_frames(np.asarray(frames[0])[None])
+    return frames, len(frames), first.shape[1:3]
+
+
+def _check_frame(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    frame = np.asarray(frame)
+    if frame.dtype != np.uint8 or frame.shape != (*size, 3):
+        raise CinemagraphError(
+            f"every frame must be uint8 {size[0]}×{size[1]}×3 like the first, got "
+            f"{frame.dtype} {'×'.join(map(str, frame.shape))}")
+    return frame
+
+
 def write_video(
     path: str | os.PathLike[str],
-    frames: np.ndarray,
+    frames: np.ndarray | Iterable[np.ndarray],
     fps: float,
     *,
     progress: bool = False,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
     overwrite: bool = False,
+    quality: int | None = None,
+    width: int | None = None,
 ) -> Path:
     """Write ``frames`` to ``path`` in the format its extension names; return the path.
 
     Args:
-        path: output file (``.mp4``, ``.webm``, ``.gif``, ``.png``/``.apng``) or frames
-            folder (ending in a separator, or an existing folder); see the module docstring.
-        frames: uint8 ``N×H×W×3`` RGB frames, 0…255; frame N would equal frame 0.
+        path: output file (``.mp4``, ``.webm``, ``.gif``, ``.webp``, ``.png``/``.apng``) or
+            frames folder (ending in a separator, or an existing folder); see the module
+            docstring.
+        frames: uint8 ``N×H×W×3`` RGB frames, 0…255, or a sequence of ``H×W×3`` frames;
+            frame N would equal frame 0.
         fps: frames per second, a finite number > 0.
         progress: show a progress bar over the frames on stderr.
         inputs: files the job read, which ``path`` must not be (or, for a frames folder,
             hold as a frame).
         overwrite: write a frames folder even where it holds files cinemagraph did not
             write (see the module docstring).
+        quality: CRF of mp4 (0…51, default 18) and webm (0…63, default 30); lower is
+            better and larger. Other kinds ignore it.
+        width: output width in pixels, the aspect ratio kept (default: the frames' own).
 
     Raises:
         CinemagraphError: unknown format, unwritable location, a folder of someone else's
-            files, an input as output, bad frames or fps, or an encoder failure. Nothing is
-            left at ``path`` when it raises.
+            files, an input as output, bad frames, fps, quality or width, or an encoder
+            failure. Nothing is left at ``path`` when it raises.
     """
-    frames = check_frames(frames)
-    fps = _check_fps(fps)
-    kind = output_kind(path)
-    (target,) = check_outputs([path], inputs, overwrite=overwrite)
-    if kind == "frames":
-        _write_frames_folder(target, frames, progress)
-    else:
-        with atomic_file(target) as tmp:
-            _encode_with_ffmpeg(kind, frames, fps, tmp, target, progress)
-    return target
+    return write_outputs([path], frames, fps, progress=progress, inputs=inputs,
+                         overwrite=overwrite, quality=quality, width=width)[0]
 
 
 def write_outputs(
     paths: Sequence[str | os.PathLike[str]],
-    frames: np.ndarray,
+    frames: np.ndarray | Iterable[np.ndarray],
     fps: float,
     *,
     progress: bool = False,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
     overwrite: bool = False,
+    quality: int | None = None,
+    width: int | None = None,
+    count: int | None = None,
 ) -> list[Path]:
-    """Write ``frames`` (uint8 ``N×H×W×3``) at ``fps`` to every path; return the paths.
+    """Write ``frames`` at ``fps`` to every path in one pass; return the paths.
 
-    All paths are validated (:func:`check_outputs`, with ``inputs`` and ``overwrite``)
-    before anything is written.
+    ``frames``: uint8 ``N×H×W×3``, a sequence of ``H×W×3`` frames, or an iterator of them
+    with ``count`` (N) given: the frames are then streamed, each one handed to every
+    encoder and dropped, so that memory holds one frame (GIF and WebP keep theirs until
+    the end). An iterator without ``count`` is read into a list first. All paths are
+    validated (:func:`check_outputs`, with ``inputs`` and ``overwrite``) before anything
+    is written; ``quality`` and ``width`` as in :func:`write_video`.
     """
-    frames = check_frames(frames)
     fps = _check_fps(fps)
+    quality = check_quality(quality)
+    width = check_width(width)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     inputs = list(inputs)
-    check_outputs(paths, inputs, overwrite=overwrite)
-    return [write_video(path, frames, fps, progress=progress, inputs=inputs,
-                        overwrite=overwrite) for path in paths]
+    targets = check_outputs(paths, inputs, overwrite=overwrite)
+    kinds = [output_kind(p) for p in paths]
+    if count is None or isinstance(frames, (np.ndarray, Sequence)):
+        frames, count, size = _checked_frames(frames)
+        stream = iter(frames)
+    else:
+        stream = iter(frames)
+        first = next(stream, None)
+        if first is None or count < 1:
+            raise CinemagraphError("frames: there are no frames")
+        size = check_frames(np.asarray(first)[None]).shape[1:3]
+        stream = itertools.chain([first], stream)
+    out_size = output_size(*size, width)
+    label = ", ".join(Path(p).name + ("/" if k == "frames" else "") for p, k in
+                      zip(paths, kinds, strict=True))
+    with contextlib.ExitStack() as stack:
+        adds = [stack.enter_context(_sink(kind, target, fps, out_size, count, quality))
+                for kind, target in zip(kinds, targets, strict=True)]
+        seen = 0
+        for frame in _frames_with_progress(stream, progress, label, total=count):
+            if seen == count:
+                raise CinemagraphError(f"frames: more than the {count} frames announced")
+            frame = _resize(_check_frame(frame, size), out_size)
+            for add in adds:
+                add(frame)
+            seen += 1
+        if seen != count:
+            raise CinemagraphError(f"frames: {seen} frames came, {count} were announced")
+    return targets
