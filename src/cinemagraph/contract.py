@@ -60,20 +60,32 @@ def check_mask(mask: np.ndarray, shape: tuple[int, int], name: str = "mask") -> 
     return np.ascontiguousarray(np.clip(mask, 0.0, 1.0))
 
 
+def check_field_layout(
+    field: np.ndarray, shape: tuple[int, int] | None, name: str = "motion field"
+) -> None:
+    """Check a field's dtype and shape without touching its values (so a memory-mapped
+    file is not read): real numbers (float or integer), ``H×W×2``, ``H×W`` = ``shape``
+    when given."""
+    if field.dtype.kind not in "fiu":
+        kind = ("complex numbers" if field.dtype.kind == "c" else
+                "Python objects" if field.dtype.kind == "O" else f"dtype {field.dtype}")
+        raise CinemagraphError(
+            f"{name} must hold real numbers (float or integer), not {kind}")
+    if field.ndim != 3 or field.shape[2] != 2:
+        raise CinemagraphError(f"{name} must be H×W×2 (dx, dy), got shape {field.shape}")
+    if shape is not None and field.shape[:2] != tuple(shape):
+        raise CinemagraphError(
+            f"{name} is {field.shape[1]}×{field.shape[0]} but the image is "
+            f"{shape[1]}×{shape[0]} (width×height); they must match"
+        )
+
+
 def check_field(
     field: np.ndarray, shape: tuple[int, int], name: str = "motion field"
 ) -> np.ndarray:
     """Validate a motion field: finite float32 ``H×W×2`` in pixels per frame."""
     field = np.asarray(field)
-    if field.ndim != 3 or field.shape[2] != 2:
-        raise CinemagraphError(f"{name} must be H×W×2 (dx, dy), got shape {field.shape}")
-    if field.shape[:2] != tuple(shape):
-        raise CinemagraphError(
-            f"{name} is {field.shape[1]}×{field.shape[0]} but the image is "
-            f"{shape[1]}×{shape[0]} (width×height); they must match"
-        )
-    if not np.issubdtype(field.dtype, np.number):
-        raise CinemagraphError(f"{name} must be numeric, got dtype {field.dtype}")
+    check_field_layout(field, shape, name)
     field = field.astype(np.float32, copy=False)
     if not np.isfinite(field).all():
         raise CinemagraphError(f"{name} contains NaN or infinite values")

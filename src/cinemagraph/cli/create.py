@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from ..limits import check_loop_memory, check_loop_settings
 from .generate import parse_size, sampling_options, twin_options
 from .options import learned_model_options, steering_options
+from .pixels import max_pixels_option
 
 FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
 
@@ -38,6 +40,7 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
               help="The word's normalised cross-attention above this is its region.")
 @click.option("--erode", type=int, default=0, show_default=True,
               help="Shrink each mask by this many pixels.")
+@max_pixels_option()
 # stage 4
 @steering_options
 @learned_model_options
@@ -86,6 +89,8 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
         from ..pipeline import TextSettings, make_cinemagraph
 
     width, height = parse_size(size)
+    check_loop_settings(frames, fps, speed_scale)
+    check_loop_memory(frames, height, width)
     animate_settings = AnimateSettings(frames=frames, fps=fps, speed=speed_scale,
                                        max_speed=max_speed, feather=feather, device=device,
                                        seed=seed)

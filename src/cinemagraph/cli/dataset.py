@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..dataset.estimators import FLOW_ESTIMATORS
+from .pixels import max_pixels_option
 
 
 @click.command("dataset")
@@ -28,6 +29,7 @@ from ..dataset.estimators import FLOW_ESTIMATORS
                    "captions clips without a sidecar .txt; default: the file name.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
               show_default=True, help="Where the captioning model runs.")
+@max_pixels_option()
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def dataset_command(videos_dir: Path, output: Path, max_size: int, max_frames: int, flow: str,
                     frames_format: str, caption_model: str | None, device: str,
@@ -36,7 +38,8 @@ def dataset_command(videos_dir: Path, output: Path, max_size: int, max_frames: i
 
     Each video (.mp4 .webm .mov …) or folder of frames becomes its first frame, its
     Eulerian motion (average optical flow between neighbouring frames), its motion mask,
-    a caption (sidecar .txt, captioning model, or file name) and its frames.
+    a caption (sidecar .txt, captioning model, or file name) and its frames. A clip with
+    a frame over --max-pixels is skipped with a warning.
 
     \b
     Examples:

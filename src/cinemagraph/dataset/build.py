@@ -14,7 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..errors import CinemagraphError
-from ..io.atomic import atomic_folder, ensure_writable_parent
+from ..io.atomic import atomic_folder, check_writable, ensure_writable_parent
 from ..io.images import save_field, save_image
 from ..io.video import write_video
 from ..motion.visualize import save_field_preview
@@ -159,10 +159,11 @@ def build_dataset(
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise CinemagraphError(f"cannot write the dataset to {data_dir}: it is a file")
-    ensure_writable_parent(data_dir / "index.json")
-    sources = find_clips(videos_dir, exclude=data_dir)
+    check_writable(data_dir / "index.json")
+    sources = find_clips(videos_dir, exclude=data_dir)  # before the output folder exists
     if not sources:
         raise CinemagraphError(f"no clips found in {videos_dir} (videos or folders of frames)")
+    ensure_writable_parent(data_dir / "index.json")
     report = BuildReport(total=len(sources))
     bar = tqdm(sources, desc="dataset", unit="clip", disable=not progress)
     try:

@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 
 from ..errors import CinemagraphError
+from ..io.images import current_pixel_limit, read_rgb8
+from ..limits import format_pixels
 
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -111,6 +113,11 @@ def _read_video(path: Path, max_frames: int) -> Clip:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CinemagraphError(f"cannot decode {path}: {first}") from exc
     width, height = meta["size"]
+    if width * height > current_pixel_limit():
+        reader.close()
+        raise CinemagraphError(
+            f"{path} is {width}×{height} ({format_pixels(width * height)}), more than the "
+            f"limit of {format_pixels(current_pixel_limit())} (pass a larger --max-pixels)")
     frames = []
     try:
         for raw in reader:
@@ -129,18 +136,12 @@ def _read_video(path: Path, max_frames: int) -> Clip:
 
 
 def _read_folder(path: Path, max_frames: int) -> Clip:
-    from PIL import Image, UnidentifiedImageError
-
     files = frame_files(path)
     if max_frames:
         files = files[:max_frames]
     frames = []
     for file in files:
-        try:
-            with Image.open(file) as img:
-                frame = np.asarray(img.convert("RGB"))
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise CinemagraphError(f"cannot read frame {file}: {exc}") from exc
+        frame = read_rgb8(file, "frame")
         if frames and frame.shape != frames[0].shape:
             raise CinemagraphError(f"frames in {path} differ in size ({file.name})")
         frames.append(frame)

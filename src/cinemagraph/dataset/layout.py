@@ -119,11 +119,37 @@ def read_index(data_dir: str | os.PathLike[str]) -> list[ClipRecord]:
         raise CinemagraphError(f"cannot read the dataset index {path}: {exc}") from exc
     if not isinstance(index, dict) or index.get("format") != INDEX_FORMAT:
         raise CinemagraphError(f"{path} is not a cinemagraph dataset index")
-    if int(index.get("version", 0)) > INDEX_VERSION:
+    version = index.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         raise CinemagraphError(
-            f"{path} has index version {index.get('version')}; this cinemagraph reads up to "
+            f"{path} is damaged: its version must be a whole number, got {version!r}")
+    if version > INDEX_VERSION:
+        raise CinemagraphError(
+            f"{path} has index version {version}; this cinemagraph reads up to "
             f"{INDEX_VERSION}: update cinemagraph")
-    return [_record(Path(data_dir), entry) for entry in index.get("clips", [])]
+    clips = index.get("clips", [])
+    if not isinstance(clips, list):
+        raise CinemagraphError(f"{path} is damaged: its clips must be a list")
+    return [_record(Path(data_dir), _checked_entry(entry, number, path))
+            for number, entry in enumerate(clips, start=1)]
+
+
+#: What a clip id may look like: a folder name inside ``clips/`` (see :func:`clip_id`).
+_ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
+
+
+def _checked_entry(entry: object, number: int, path: Path) -> dict:
+    """An index entry with a usable ``id`` (a plain folder name), else a one-line error."""
+    if not isinstance(entry, dict):
+        raise CinemagraphError(f"{path} is damaged: clip entry {number} is not an object")
+    identifier = entry.get("id")
+    if not isinstance(identifier, str) or not identifier:
+        raise CinemagraphError(f"{path} is damaged: clip entry {number} has no id")
+    if not _ID_PATTERN.fullmatch(identifier) or ".." in identifier:
+        raise CinemagraphError(
+            f"{path} is damaged: clip entry {number} has the id {identifier[:40]!r}, which is "
+            "not a folder name")
+    return entry
 
 
 def open_dataset(

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..errors import CinemagraphError
-from ..io.images import load_image, load_mask
+from ..io.images import load_field_array, load_image, load_mask, read_rgb8
 from .augment import (
     Augmentation,
     View,
@@ -67,13 +66,7 @@ def load_field_file(path: Path) -> np.ndarray:
     """A stored motion field: ``.npy`` ``H×W×2`` or a published ``.pth``; float32 px/frame."""
     if path.suffix.lower() == ".pth":
         return load_published_motion(path)
-    try:
-        field = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise CinemagraphError(f"cannot read motion file {path}: {exc}") from exc
-    if field.ndim != 3 or field.shape[2] != 2:
-        raise CinemagraphError(f"motion file {path} must hold H×W×2, got {field.shape}")
-    return field.astype(np.float32)
+    return load_field_array(path, "motion file")
 
 
 class ClipStore:
@@ -140,7 +133,7 @@ class ClipStore:
         shape = self.motion(record)[0].shape[:2]
         if path.is_dir():
             files = frame_files(path)
-            frames = [np.asarray(Image.open(f).convert("RGB")) for f in files
+            frames = [read_rgb8(f, "frame") for f in files
                       if f.suffix.lower() in IMAGE_EXTENSIONS]
             if not frames:
                 raise CinemagraphError(f"no frames in {path}")

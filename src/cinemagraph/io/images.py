@@ -2,36 +2,112 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 import warnings
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..contract import check_field, check_image, check_mask, to_uint8
+from ..contract import check_field, check_field_layout, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
-from .atomic import atomic_file
+from ..limits import MAX_PIXELS, check_pixel_limit, format_pixels
+from .atomic import atomic_file, check_name_lengths
 
 #: A mask whose aspect ratio differs from the image's by less than this is resized to fit.
 MASK_ASPECT_TOLERANCE = 0.01
 
+#: The first bytes of every ``.npy`` file.
+NPY_MAGIC = b"\x93NUMPY"
+
+_PIXEL_LIMIT: ContextVar[int] = ContextVar("pixel_limit", default=MAX_PIXELS)
+
+
+@contextlib.contextmanager
+def pixel_limit(limit: int) -> Iterator[int]:
+    """Within the block, images of up to ``limit`` pixels are read (default
+    :data:`~cinemagraph.limits.MAX_PIXELS`); larger ones are refused before decoding."""
+    token = _PIXEL_LIMIT.set(check_pixel_limit(limit))
+    try:
+        yield limit
+    finally:
+        _PIXEL_LIMIT.reset(token)
+
+
+def current_pixel_limit() -> int:
+    """The largest image, in pixels, read now (see :func:`pixel_limit`)."""
+    return _PIXEL_LIMIT.get()
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def check_input_file(path: str | os.PathLike[str], what: str) -> Path:
+    """Check that ``path`` names a readable regular file; returns it as a ``Path``.
+
+    A missing file, a folder, a special file (a pipe would block the read), a name over
+    255 bytes or a file that cannot be read is a one-line error naming ``what``.
+    """
+    path = Path(path)
+    check_name_lengths(path, what=f"cannot read {what}")
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise CinemagraphError(f"{what} not found: {path}") from exc
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise CinemagraphError(f"cannot read {what} {path}: the path is too long") from exc
+        raise CinemagraphError(f"cannot read {what} {path}: {_reason(exc)}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise CinemagraphError(f"{what} {path} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CinemagraphError(f"{what} {path} is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise CinemagraphError(f"cannot read {what} {path}: permission denied")
+    return path
+
+
+def _too_many_pixels(path: Path, what: str, width: int, height: int, limit: int
+                     ) -> CinemagraphError:
+    return CinemagraphError(
+        f"{what} {path} is {width}×{height} ({format_pixels(width * height)}), more than the "
+        f"limit of {format_pixels(limit)}: pass --max-pixels {width * height} if you trust it")
+
 
 def _open(path: str | os.PathLike[str], what: str) -> Image.Image:
-    path = Path(path)
-    if not path.exists():
-        raise CinemagraphError(f"{what} not found: {path}")
-    if path.is_dir():
-        raise CinemagraphError(f"{what} {path} is a folder, not an image file")
+    """Open and decode an image file, refusing one over the pixel limit before decoding."""
+    path = check_input_file(path, what)
+    limit = current_pixel_limit()
+    previous = Image.MAX_IMAGE_PIXELS
     try:
+        Image.MAX_IMAGE_PIXELS = None  # our own limit, checked before decoding, replaces it
         with Image.open(path) as img:
+            width, height = img.size
+            if width * height > limit:
+                raise _too_many_pixels(path, what, width, height, limit)
             img.load()
             return ImageOps.exif_transpose(img)
+    except Image.DecompressionBombError as exc:
+        raise CinemagraphError(
+            f"{what} {path} has more pixels than the limit of {format_pixels(limit)} "
+            "(pass a larger --max-pixels if you trust it)") from exc
     except UnidentifiedImageError as exc:
         raise CinemagraphError(f"{what} {path} is not an image file Pillow can read") from exc
+    except PermissionError as exc:
+        raise CinemagraphError(f"cannot read {what} {path}: permission denied") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise CinemagraphError(f"{what} {path} is corrupt or truncated: {exc}") from exc
+    except MemoryError as exc:
+        raise CinemagraphError(f"{what} {path} is too large to decode in memory") from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
 
 
 def _to_float(img: Image.Image) -> np.ndarray:
@@ -111,18 +187,67 @@ def save_image(path: str | os.PathLike[str], image: np.ndarray) -> Path:
     return Path(path)
 
 
+def load_npy(path: str | os.PathLike[str], what: str) -> np.ndarray:
+    """Open a ``.npy`` array without reading its data yet (a read-only memory map).
+
+    Anything but a ``.npy`` file, an array of Python objects and a truncated file are
+    one-line errors naming ``what`` (e.g. "motion field"); the caller checks the shape and
+    dtype before copying the data into memory.
+    """
+    path = check_input_file(path, what)
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(len(NPY_MAGIC))
+    except OSError as exc:
+        raise CinemagraphError(f"cannot read {what} {path}: {_reason(exc)}") from exc
+    if magic != NPY_MAGIC:
+        raise CinemagraphError(f"{path} is not a .npy {what}: not a readable NumPy array file")
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:
+        if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+            raise CinemagraphError(
+                f"{what} {path} holds Python objects, not numbers") from exc
+        raise CinemagraphError(f"{what} {path} is truncated or damaged") from exc
+    except (OSError, EOFError) as exc:
+        raise CinemagraphError(f"{what} {path} is truncated or damaged") from exc
+    if not isinstance(array, np.ndarray):
+        raise CinemagraphError(f"{what} {path} must hold a single array")
+    return array
+
+
+def _copy(array: np.ndarray, path: Path, what: str) -> np.ndarray:
+    """The data of a memory-mapped array, in memory."""
+    try:
+        return np.array(array)
+    except (OSError, ValueError) as exc:
+        raise CinemagraphError(f"{what} {path} is truncated or damaged") from exc
+
+
 def load_field(path: str | os.PathLike[str], shape: tuple[int, int]) -> np.ndarray:
     """Load a motion field ``.npy`` (float ``H×W×2``, pixels per frame) and validate it."""
     path = Path(path)
-    if not path.exists():
-        raise CinemagraphError(f"motion field not found: {path}")
-    try:
-        field = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise CinemagraphError(f"motion field {path} is not a readable .npy array: {exc}") from exc
-    if not isinstance(field, np.ndarray):
-        raise CinemagraphError(f"motion field {path} must hold a single array")
-    return check_field(field, shape, name=f"motion field {path}")
+    what = "motion field"
+    mapped = load_npy(path, what)
+    name = f"motion field {path}"
+    check_field_layout(mapped, shape, name=name)
+    return check_field(_copy(mapped, path, what), shape, name=name)
+
+
+def load_field_array(path: str | os.PathLike[str], what: str = "motion file") -> np.ndarray:
+    """A stored motion field of any size: float32 ``H×W×2`` px/frame (layout and dtype
+    checked before the data is read)."""
+    path = Path(path)
+    mapped = load_npy(path, what)
+    check_field_layout(mapped, None, name=f"{what} {path}")
+    return _copy(mapped, path, what).astype(np.float32)
+
+
+def read_rgb8(path: str | os.PathLike[str], what: str = "frame") -> np.ndarray:
+    """An image file as uint8 ``H×W×3`` RGB (EXIF orientation applied), under the pixel
+    limit; every problem is a one-line error naming ``what``."""
+    img = _open(path, what)
+    return np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
 
 
 def save_field(path: str | os.PathLike[str], field: np.ndarray) -> Path:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from ..io.atomic import atomic_file
 CHECKPOINT_FORMAT = "cinemagraph-checkpoint"
 CHECKPOINT_VERSION = 1
 KINDS = ("motion", "synthesis")
+
+#: ``torch.save`` writes a zip archive: its first bytes.
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def save_checkpoint(path: str | os.PathLike[str], kind: str, config: dict, normalisation: dict,
@@ -59,12 +63,23 @@ def load_checkpoint(path: str | os.PathLike[str], kind: str) -> dict:
     if path.is_dir():
         raise CinemagraphError(f"{what} {path} is a folder, not a checkpoint file")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError,
-            OSError, AttributeError, TypeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        with open(path, "rb") as fh:
+            magic = fh.read(len(ZIP_MAGIC))
+    except OSError as exc:
+        raise CinemagraphError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    if not magic:
+        raise CinemagraphError(f"{path} is not a readable cinemagraph checkpoint: it is empty")
+    if magic != ZIP_MAGIC:
         raise CinemagraphError(
-            f"{path} is not a readable cinemagraph checkpoint ({reason[:160]})") from exc
+            f"{path} is not a readable cinemagraph checkpoint: it is not a PyTorch file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError,
+            OSError, AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise CinemagraphError(
+            f"{path} is not a readable cinemagraph checkpoint: {_unreadable(exc)}") from exc
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CinemagraphError(f"{path} is not a cinemagraph checkpoint")
     if payload.get("kind") != kind:
@@ -81,11 +96,27 @@ def load_checkpoint(path: str | os.PathLike[str], kind: str) -> dict:
     return payload
 
 
+def _unreadable(exc: BaseException) -> str:
+    """Why torch could not read a file, as the end of a sentence (torch's own messages run
+    to several lines of advice)."""
+    text = str(exc)
+    if isinstance(exc, pickle.UnpicklingError) and "weights only" in text.lower():
+        return "it holds objects a checkpoint never has (reading them could run code)"
+    if isinstance(exc, (EOFError, zipfile.BadZipFile)) or "zip archive" in text:
+        return "it is truncated or damaged"
+    return f"torch cannot read it ({type(exc).__name__})"
+
+
 def load_weights(module: torch.nn.Module, weights: dict, path: str | os.PathLike[str]) -> None:
     """Load ``weights`` into ``module``; a mismatch is a one-line error naming ``path``."""
     try:
         module.load_state_dict(weights, strict=True)
-    except (RuntimeError, KeyError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0]
+    except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
+        expected = module.state_dict()
+        given = set(weights) if isinstance(weights, dict) else set()
+        missing, unexpected = len(set(expected) - given), len(given - set(expected))
+        reshaped = sum(1 for name in set(expected) & given
+                       if getattr(weights[name], "shape", None) != expected[name].shape)
         raise CinemagraphError(
-            f"the weights in {path} do not match its configuration ({first[:160]})") from exc
+            f"the weights in {path} do not match its configuration ({missing} missing, "
+            f"{unexpected} unexpected, {reshaped} of another shape)") from exc

@@ -21,6 +21,7 @@ from torch import nn
 
 from ..diffusion.models import DEFAULT_MODEL
 from ..errors import CinemagraphError
+from .bounds import MAX_SIZE, MAX_WIDTH, config_dict, flag, whole, widths
 from .layers import SPADE, CrossAttention, ResBlock, SpadeResBlock
 
 #: Hint channels: dx/norm, dy/norm, weight.
@@ -50,10 +51,16 @@ class MotionNetConfig:
     text_model: str = DEFAULT_MODEL
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        object.__setattr__(self, "channels", widths("channels", self.channels))
         levels = len(self.channels)
-        if levels < 1 or min(self.channels) < 1:
-            raise CinemagraphError(f"channels must be positive widths, got {self.channels}")
+        whole("size", self.size, 8, MAX_SIZE)
+        whole("attention levels", self.attention_levels, 0, levels)
+        whole("heads", self.heads, 1, 64)
+        whole("text width", self.text_dim, 0, 4096)
+        flag("hints", self.hints)
+        whole("SPADE width", self.spade_hidden, 1, MAX_WIDTH)
+        if not isinstance(self.text_model, str) or len(self.text_model) > 4096:
+            raise CinemagraphError("the network's text model must be a model name or folder")
         if self.size < 8 or self.size % 2 ** (levels - 1):
             raise CinemagraphError(
                 f"size {self.size} must be ≥ 8 and a multiple of {2 ** (levels - 1)} "
@@ -80,11 +87,12 @@ class MotionNetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> MotionNetConfig:
+        data = config_dict(data, "motion-model")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise CinemagraphError(f"unknown motion-model settings {sorted(unknown)}")
-        return cls(**{**data, "channels": tuple(data.get("channels", cls.channels))})
+        return cls(**{**data, "channels": widths("channels", data.get("channels", cls.channels))})
 
 
 class MotionUNet(nn.Module):

@@ -22,6 +22,7 @@ from torch import nn
 
 from ..animate.splat import splat_accumulate
 from ..errors import CinemagraphError
+from .bounds import MAX_SIZE, MAX_WIDTH, config_dict, whole, widths
 from .layers import GatedConv, ResBlock
 
 #: Coverage (splatted bilinear weight) at or below which a pixel is a hole.
@@ -47,8 +48,13 @@ class SynthesisNetConfig:
     context: int = 16
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "decoder_channels", tuple(int(c) for c in self.decoder_channels))
+        object.__setattr__(self, "decoder_channels",
+                           widths("decoder channels", self.decoder_channels))
         levels = len(self.decoder_channels)
+        whole("size", self.size, 8, MAX_SIZE)
+        whole("features", self.features, 1, MAX_WIDTH)
+        whole("encoder width", self.encoder_width, 1, MAX_WIDTH)
+        whole("context", self.context, 0, MAX_SIZE)
         if levels < 1 or min(self.decoder_channels) < 1 or self.features < 1:
             raise CinemagraphError("synthesis widths must be positive")
         if self.size < 8 or self.size % 2 ** (levels - 1):
@@ -68,11 +74,12 @@ class SynthesisNetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> SynthesisNetConfig:
+        data = config_dict(data, "synthesis-model")
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise CinemagraphError(f"unknown synthesis-model settings {sorted(unknown)}")
-        return cls(**{**data, "decoder_channels": tuple(
-            data.get("decoder_channels", cls.decoder_channels))})
+        return cls(**{**data, "decoder_channels": widths(
+            "decoder channels", data.get("decoder_channels", cls.decoder_channels))})
 
 
 class FeatureEncoder(nn.Module):

@@ -164,6 +164,19 @@ class Batches:
             self._pool.shutdown(wait=True)
 
 
+def check_losses(losses: dict[str, float], step: int, saved: int | None) -> None:
+    """Stop training with a one-line error when a loss is NaN or infinite (the weights are
+    then ruined: nothing more is saved). ``saved``: the step of the last checkpoint written
+    by this run, if any."""
+    for name, value in losses.items():
+        if not math.isfinite(value):
+            kept = (f"the checkpoint of step {saved} is kept" if saved is not None
+                    else "nothing was saved")
+            raise CinemagraphError(
+                f"training diverged at step {step}: the {name} loss became {value}; {kept} "
+                "(try a lower --lr, or check the data)")
+
+
 def run_loop(
     *,
     start: int,
@@ -191,6 +204,7 @@ def run_loop(
         with bar:
             while step < settings.steps:
                 losses = train_step(step + 1)
+                check_losses(losses, step + 1, last_saved if last_saved > start else None)
                 step += 1
                 bar.update()
                 if settings.val_every and step % settings.val_every == 0 and step < settings.steps:
