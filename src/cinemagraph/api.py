@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .animate import AnimateSettings, animate
+from .animate import AnimateSettings, animate, iter_frames
 from .contract import check_field, check_image, check_mask
 from .errors import CinemagraphError
 from .io.images import load_field, load_image, warn_if_empty
@@ -211,7 +211,10 @@ def animate_image(
     synthesis_model: Any = None,
     overwrite: bool = False,
     soft_mask: bool = False,
-) -> np.ndarray:
+    quality: int | None = None,
+    output_width: int | None = None,
+    return_frames: bool = True,
+) -> np.ndarray | None:
     """Animate a still image into a seamless loop; optionally write it to ``outputs``.
 
     ``image``: a path or float32 ``H×W×3`` in [0, 1]. ``mask``: what may move — a PNG path
@@ -245,8 +248,11 @@ def animate_image(
     ``outputs``: video paths whose extension picks the format (``.mp4``, ``.webm``,
     ``.gif``, ``.png``, or a folder path ending in ``/`` for PNG frames); they are checked
     before any work starts. No output may be one of the input files; a frames folder must be
-    new, empty or one cinemagraph wrote, unless ``overwrite`` is set. Returns the frames,
-    uint8 ``N×H×W×3``; frame N would equal frame 0.
+    new, empty or one cinemagraph wrote, unless ``overwrite`` is set. ``quality``: the CRF
+    of mp4/webm outputs; ``output_width``: their width in pixels (aspect kept). Returns the
+    frames, uint8 ``N×H×W×3`` (frame N would equal frame 0) — or, with ``outputs`` and
+    ``return_frames=False``, None: the frames then stream from the renderer to the
+    encoders without being held (RGB splatting only).
     """
     settings = settings or AnimateSettings()
     motion_settings = motion_settings or MotionSettings(seed=settings.seed)
@@ -270,6 +276,11 @@ def animate_image(
             still, regions, field, prompt=prompt, hints=hints, direction=direction,
             speed=speed, motion_settings=motion_settings,
         )
+    if synthesis_model is None and outputs and not return_frames:
+        write_outputs(outputs, iter_frames(still, union, motion, settings, progress=progress),
+                      settings.fps, inputs=inputs, overwrite=overwrite, quality=quality,
+                      width=output_width, count=settings.frames)
+        return None
     if synthesis_model is not None:
         frames = _synthesis_model(synthesis_model, settings.device).render(
             still, union, motion, settings, progress=progress)
@@ -277,5 +288,5 @@ def animate_image(
         frames = animate(still, union, motion, settings, progress=progress)
     if outputs:
         write_outputs(outputs, frames, settings.fps, progress=progress, inputs=inputs,
-                      overwrite=overwrite)
+                      overwrite=overwrite, quality=quality, width=output_width)
     return frames

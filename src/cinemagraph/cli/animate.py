@@ -9,6 +9,7 @@ import click
 from .options import (
     learned_model_options,
     loop_options,
+    output_options_from,
     region_options,
     report,
     settings_from,
@@ -33,19 +34,27 @@ from .options import (
 @learned_model_options
 @click.option("--save-mask", type=click.Path(path_type=Path), default=None,
               help="Also write the mask that was used (PNG).")
+@click.option("--max-size", type=int, default=None, metavar="PX",
+              help="Shrink IMAGE (and its masks) so that its longer side is at most PX "
+                   "pixels, e.g. 2048 for a phone photo (default: full size; above 4 MP a "
+                   "warning gives the expected time and memory).")
 @loop_options
 def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels: Path | None,
                     field: Path | None, prompt: str | None, hints: tuple[str, ...],
                     direction: float | None, speed: float | None, turbulence: float,
                     model: str, inversion_steps: int, motion_model: Path | None,
                     synthesis_model: Path | None, save_mask: Path | None,
-                    **kwargs) -> None:
+                    max_size: int | None, **kwargs) -> None:
     """Animate IMAGE: the masked parts move, everything else stays exactly still.
 
     \b
     Motion is one of: --prompt (words, shaped by each mask), --direction with --speed
     (the same everywhere), or --motion (a field you made). With --prompt and no --mask,
     the diffusion model finds the fluids the prompt names (needs model weights).
+    Masks are read as binary: mid-grey (128 of 255) and brighter moves, or what is above
+    Otsu's threshold when much of a mask is grey (a warning says so; --soft-mask keeps
+    the greys). Without -o the loop is written to IMAGE-cinemagraph.mp4 (the image's
+    name, in the current folder).
     \b
     Examples:
       cinemagraph animate falls.jpg --mask water.png --prompt waterfall -o falls.mp4
@@ -58,6 +67,7 @@ def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels
     import numpy as np
 
     from ..io.images import load_image, save_image
+    from ..io.size import check_max_size, fit_max_size, warn_if_large
     from ..io.video import check_outputs
     from ..motion.hints import parse_hint
     from .regions import describe_motion, load_regions, named_mask
@@ -65,12 +75,15 @@ def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels
     quiet = kwargs.pop("quiet")
     overwrite = kwargs.pop("overwrite")
     outputs = list(kwargs.pop("outputs")) or [f"{image.stem}-cinemagraph.mp4"]
+    written = output_options_from(kwargs)
+    check_max_size(max_size)
     settings = settings_from(kwargs)
     arrows = [parse_hint(text) for text in hints]
     inputs = [image, *(named_mask(text)[1] for text in masks), labels, field, motion_model,
               synthesis_model]
     check_outputs([*outputs, *([save_mask] if save_mask else [])], inputs, overwrite=overwrite)
-    still = load_image(image)
+    still = fit_max_size(load_image(image), max_size)
+    warn_if_large(still.shape[:2], settings.frames)
     given = masks or labels is not None or not prompt or motion_model is not None
     regions = load_regions(masks, labels, still.shape[:2], soft_mask) if given else None
     if regions is None:
@@ -103,5 +116,7 @@ def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels
                            direction=direction, speed=speed, settings=settings,
                            motion_settings=motion_settings, outputs=outputs,
                            progress=not quiet, motion_model=motion_net,
-                           synthesis_model=synthesis_net, overwrite=overwrite)
-    report(outputs, frames, quiet)
+                           synthesis_model=synthesis_net, overwrite=overwrite,
+                           soft_mask=soft_mask, return_frames=False, **written)
+    shape = frames.shape if frames is not None else (settings.frames, *still.shape[:2])
+    report(outputs, shape, quiet, written["output_width"])

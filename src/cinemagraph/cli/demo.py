@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import loop_options, report, settings_from
+from .options import loop_options, output_options_from, report, settings_from
 
 
 @click.command("demo")
@@ -23,10 +23,12 @@ def demo_command(width: int, height: int, **kwargs) -> None:
     quiet = kwargs.pop("quiet")
     outputs = list(kwargs.pop("outputs")) or ["demo.mp4"]
     overwrite = kwargs.pop("overwrite")
+    written = output_options_from(kwargs)
     settings = settings_from(kwargs)
     check_outputs(outputs, overwrite=overwrite)
     from ..demo.render import render_demo  # the engine loads once the options are known good
 
     frames = render_demo(width, height, settings, progress=not quiet)
-    write_outputs(outputs, frames, settings.fps, progress=not quiet, overwrite=overwrite)
-    report(outputs, frames, quiet)
+    write_outputs(outputs, frames, settings.fps, progress=not quiet, overwrite=overwrite,
+                  quality=written["quality"], width=written["output_width"])
+    report(outputs, frames, quiet, written["output_width"])

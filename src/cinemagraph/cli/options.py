@@ -68,8 +68,14 @@ def loop_options(command: Callable) -> Callable:
     options = [
         click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
                      help="Output video; repeat for several. The extension picks the format: "
-                          ".mp4 .webm .gif .png (animated), or a folder ending in / for "
+                          ".mp4 .webm .gif .webp .png (animated), or a folder ending in / for "
                           "PNG frames."),
+        click.option("--quality", type=int, default=None, metavar="CRF",
+                     help="mp4/webm quality as a CRF: lower is better and larger (default: "
+                          "18 for mp4, of 0–51; 30 for webm, of 0–63)."),
+        click.option("--output-width", type=int, default=None, metavar="PX",
+                     help="Width of the written video in pixels, the aspect ratio kept "
+                          "(e.g. 480 for sharing; default: the picture's width)."),
         click.option("--frames", type=int, default=60, show_default=True,
                      help="Frames in the loop."),
         click.option("--fps", type=float, default=30.0, show_default=True,
@@ -115,10 +121,19 @@ def settings_from(kwargs: dict) -> AnimateSettings:
     )
 
 
-def report(paths, frames, quiet: bool) -> None:
-    """Say what was written, one line per output."""
+def output_options_from(kwargs: dict) -> dict:
+    """``quality`` and ``output_width`` of the loop options (removing them), for
+    ``write_outputs`` / ``animate_image``."""
+    return {"quality": kwargs.pop("quality"), "output_width": kwargs.pop("output_width")}
+
+
+def report(paths, frames, quiet: bool, output_width: int | None = None) -> None:
+    """Say what was written, one line per output; ``frames`` is the frames or their shape."""
     if quiet:
         return
-    n, h, w = frames.shape[:3]
+    from ..io.video import output_size
+
+    n, h, w = (frames.shape if hasattr(frames, "shape") else tuple(frames))[:3]
+    h, w = output_size(h, w, output_width)
     for path in paths:
         click.echo(f"wrote {path} ({n} frames, {w}×{h})")
