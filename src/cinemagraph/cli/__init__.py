@@ -23,6 +23,7 @@ from .generate import generate_command
 from .group import cli
 from .motion import motion_command
 from .signals import Interrupted, interruption_behind, stop_on_signals
+from .studio import studio_command
 from .train import train_motion_command, train_synthesis_command
 
 
@@ -91,5 +92,6 @@ cli.add_command(create_command)
 cli.add_command(dataset_command)
 cli.add_command(train_motion_command)
 cli.add_command(train_synthesis_command)
+cli.add_command(studio_command)
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,352 @@
+"""The studio's HTTP API through FastAPI's test client: uploads and their limits, regions,
+arrows, the freeze brush, previews, exports, the command line, projects, sessions, errors."""
+
+from __future__ import annotations
+
+import base64
+import io
+import shlex
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from tests.helpers import smooth_texture
+
+from cinemagraph.cli import main
+from cinemagraph.studio import StudioConfig, create_app
+from cinemagraph.studio.project import Arrow, frozen_margin
+
+W, H = 96, 64
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _picture() -> np.ndarray:
+    return (smooth_texture(H, W, seed=3, blur=1.0) * 255).astype(np.uint8)
+
+
+def _mask_url(mask: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(
+        _png((mask * 255).astype(np.uint8))).decode()
+
+
+def _box(top: int, left: int, bottom: int, right: int) -> np.ndarray:
+    mask = np.zeros((H, W), np.float32)
+    mask[top:bottom, left:right] = 1.0
+    return mask
+
+
+@pytest.fixture()
+def studio(tmp_path: Path):
+    config = StudioConfig(root=tmp_path / "sessions", max_upload_bytes=200_000,
+                          max_upload_pixels=20_000, work_side=128, preview_side=96,
+                          draft_side=48)
+    app = create_app(config)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, app
+
+
+def _session(client: TestClient, picture: np.ndarray | None = None) -> str:
+    sid = client.post("/api/sessions").json()["session"]
+    if picture is not None:
+        reply = client.post(f"/api/sessions/{sid}/picture", content=_png(picture))
+        assert reply.status_code == 200, reply.text
+    return sid
+
+
+def _project(mask: np.ndarray, freeze: np.ndarray | None = None, arrows=(), **settings):
+    return {
+        "regions": [{"name": "water", "direction": "", "speed": "", "colour": "#112233",
+                     "mask": _mask_url(mask)}],
+        "freeze": None if freeze is None else _mask_url(freeze),
+        "arrows": list(arrows),
+        "settings": {"frames": 8, "fps": 8, "speed": 1.0, "turbulence": 0.0, "seed": 1,
+                     **settings},
+    }
+
+
+def _wait(client: TestClient, sid: str, job: dict) -> dict:
+    for _ in range(600):
+        state = client.get(f"/api/sessions/{sid}/exports/{job['id']}").json()
+        if state["state"] != "running":
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the export did not finish")
+
+
+def test_upload_reports_sizes_and_serves_the_picture(studio) -> None:
+    client, _ = studio
+    sid = _session(client)
+    reply = client.post(f"/api/sessions/{sid}/picture", content=_png(_picture()))
+    info = reply.json()
+    assert (info["width"], info["height"]) == (W, H)
+    assert (info["work_width"], info["work_height"]) == (W, H)  # small pictures stay as they are
+    served = Image.open(io.BytesIO(client.get(info["url"]).content))
+    assert served.size == (W, H)
+
+
+def test_upload_applies_exif_orientation(studio) -> None:
+    client, _ = studio
+    sid = _session(client)
+    picture = Image.fromarray(_picture())
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", exif=exif)
+    info = client.post(f"/api/sessions/{sid}/picture", content=buffer.getvalue()).json()
+    assert (info["width"], info["height"]) == (H, W)
+
+
+@pytest.mark.parametrize("data, status, words", [
+    (b"not a picture at all" * 10, 400, "not a picture"),
+    (b"", 400, "empty"),
+    (b"GIF89a" + b"\0" * 64, 400, "not a picture"),
+])
+def test_bad_uploads_are_one_line_errors(studio, data, status, words) -> None:
+    client, _ = studio
+    sid = _session(client)
+    reply = client.post(f"/api/sessions/{sid}/picture", content=data)
+    assert reply.status_code == status
+    assert words in reply.json()["error"]
+    assert client.get("/api/status").status_code == 200  # the server goes on
+
+
+def test_a_gif_named_png_is_refused_by_its_content(studio) -> None:
+    client, _ = studio
+    sid = _session(client)
+    buffer = io.BytesIO()
+    Image.fromarray(_picture()).save(buffer, format="GIF")
+    reply = client.post(f"/api/sessions/{sid}/picture?name=photo.png", content=buffer.getvalue())
+    assert reply.status_code == 400 and "GIF" in reply.json()["error"]
+
+
+def test_upload_limits_in_bytes_and_pixels(studio) -> None:
+    client, _ = studio
+    sid = _session(client)
+    noise = np.random.default_rng(0).integers(0, 256, (300, 300, 3), np.uint8)
+    reply = client.post(f"/api/sessions/{sid}/picture", content=_png(noise))
+    assert reply.status_code == 413 and "limit" in reply.json()["error"]
+    flat = np.zeros((200, 200, 3), np.uint8)  # small file, 40 000 pixels > 20 000
+    reply = client.post(f"/api/sessions/{sid}/picture", content=_png(flat))
+    assert reply.status_code == 400 and "pixels" in reply.json()["error"]
+
+
+def test_preview_plays_the_loop_and_the_overlay_follows_the_arrow(studio) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    arrow = {"x0": 30, "y0": 32, "x1": 60, "y1": 32}  # to the right
+    reply = client.put(f"/api/sessions/{sid}/project",
+                       json=_project(_box(16, 16, 48, 80), arrows=[arrow]))
+    assert reply.status_code == 200, reply.text
+    for draft in (True, False):
+        meta = client.post(f"/api/sessions/{sid}/preview", params={"draft": draft}).json()
+        assert meta["frames"] == 8 and meta["quality"] == ("draft" if draft else "full")
+        sheet = Image.open(io.BytesIO(client.get(meta["sheet"]).content))
+        rows = -(-meta["frames"] // meta["columns"])
+        assert sheet.size == (meta["columns"] * meta["width"], rows * meta["height"])
+        overlay = Image.open(io.BytesIO(client.get(meta["overlay"]).content))
+        assert overlay.size == (meta["width"], meta["height"])
+    assert meta["width"] == W  # the preview is at most preview_side wide
+
+
+def test_empty_and_fully_frozen_masks_say_what_to_do(studio) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    client.put(f"/api/sessions/{sid}/project", json=_project(np.zeros((H, W), np.float32)))
+    reply = client.post(f"/api/sessions/{sid}/preview")
+    assert reply.status_code == 400 and "paint" in reply.json()["error"]
+    region = _box(10, 10, 30, 30)
+    client.put(f"/api/sessions/{sid}/project", json=_project(region, freeze=_box(0, 0, 40, 40)))
+    reply = client.post(f"/api/sessions/{sid}/preview")
+    assert reply.status_code == 400 and "frozen" in reply.json()["error"]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"settings": {"speed": 1e9}}, "speed"),
+    ({"settings": {"frames": 1}}, "frames"),
+    ({"settings": {"fps": "fast"}}, "fps"),
+    ({"arrows": [{"x0": -5, "y0": 1, "x1": 2, "y1": 3}]}, "arrow"),
+    ({"regions": [{"name": "../../etc", "mask": "x"}]}, "name"),
+    ({"regions": [{"name": "water", "mask": "data:image/png;base64,AAAA"}]}, "PNG"),
+    ({"regions": [{"name": "water", "direction": "sideways", "mask": ""}]}, "direction"),
+])
+def test_absurd_project_values_are_refused(studio, change, words) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    project = {**_project(_box(16, 16, 48, 80)), **change}
+    reply = client.put(f"/api/sessions/{sid}/project", json=project)
+    assert reply.status_code == 400 and words in reply.json()["error"]
+
+
+def test_a_mask_of_another_size_is_refused(studio) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    project = _project(_box(16, 16, 48, 80))
+    project["regions"][0]["mask"] = _mask_url(np.ones((10, 10), np.float32))
+    reply = client.put(f"/api/sessions/{sid}/project", json=project)
+    assert reply.status_code == 400 and "10×10" in reply.json()["error"]
+
+
+def test_malformed_requests_never_kill_the_server(studio) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    assert client.put(f"/api/sessions/{sid}/project", content=b"{not json").status_code == 400
+    assert client.put(f"/api/sessions/{sid}/project", json=[1, 2]).status_code == 400
+    assert client.post(f"/api/sessions/{sid}/preview", params={"draft": "maybe"}
+                       ).status_code == 400
+    assert client.post(f"/api/sessions/{sid}/exports", json={"format": "avi"}).status_code == 400
+    assert client.get("/api/status").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/api/sessions/..%2F..%2Fetc/picture.jpg",
+    "/api/sessions/../../etc/passwd",
+    "/api/sessions/" + "0" * 32 + "/picture.jpg",
+    "/api/sessions/{sid}/exports/..%2F..%2Fpicture.png/file",
+    "/api/sessions/{sid}/exports/" + "0" * 16 + "/file",
+    "/api/sessions/{sid}/preview/full/..%2F..%2Fpicture.png",
+    "/api/sessions/{sid}/preview/..%2F/sheet.jpg",
+    "/static/..%2F..%2Fapp.py",
+])
+def test_no_path_reaches_outside_a_session(studio, path) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    reply = client.get(path.format(sid=sid))
+    assert reply.status_code in (400, 404)
+    assert b"import" not in reply.content and b"PNG" not in reply.content[:8]
+
+
+def test_two_sessions_do_not_see_each_other(studio) -> None:
+    client, _ = studio
+    first = _session(client, _picture())
+    second = _session(client)
+    client.put(f"/api/sessions/{first}/project", json=_project(_box(16, 16, 48, 80)))
+    reply = client.post(f"/api/sessions/{second}/preview")
+    assert reply.status_code == 400 and "open a picture" in reply.json()["error"]
+    other = np.full((H, W, 3), 200, np.uint8)
+    client.post(f"/api/sessions/{second}/picture", content=_png(other))
+    mine = np.asarray(Image.open(io.BytesIO(client.get(
+        f"/api/sessions/{first}/picture.jpg").content)), np.float32)
+    assert np.abs(mine - 200).mean() > 20  # still the first picture
+    assert client.post(f"/api/sessions/{first}/preview").status_code == 200
+
+
+def test_old_sessions_are_removed_with_their_files(studio) -> None:
+    client, app = studio
+    sid = _session(client, _picture())
+    store = app.state.sessions
+    folder = store.root / sid
+    assert folder.is_dir()
+    assert store.clean(now=time.monotonic() + 1e9) == 1
+    assert not folder.exists()
+    assert client.get(f"/api/sessions/{sid}/picture.jpg").status_code == 404
+
+
+def test_the_freeze_margin_covers_the_feather() -> None:
+    freeze = np.zeros((20, 20), np.float32)
+    freeze[10, 10] = 1.0
+    margin = frozen_margin(freeze, feather=2.0)
+    assert margin[10, 13] and margin[13, 10] and not margin[10, 15]
+
+
+def test_arrow_hint_is_its_vector_over_two_seconds() -> None:
+    assert Arrow(10, 20, 70, 20).hint(fps=15) == (10, 20, 2.0, 0.0)
+
+
+def test_smart_select_finds_the_bright_object(studio) -> None:
+    client, _ = studio
+    picture = np.full((H, W, 3), 40, np.uint8)
+    picture[20:44, 30:70] = (230, 220, 90)
+    sid = _session(client, picture)
+    reply = client.post(f"/api/sessions/{sid}/select", json={"box": [25, 15, 75, 50]})
+    mask = np.asarray(Image.open(io.BytesIO(base64.b64decode(
+        reply.json()["mask"].split(",")[1]))))
+    inside = mask[20:44, 30:70] > 0
+    assert inside.mean() > 0.9 and (mask > 0).sum() < 1.3 * inside.size
+
+
+def test_export_keeps_frozen_and_unpainted_pixels_and_the_command_reproduces_it(
+        studio, tmp_path: Path, monkeypatch) -> None:
+    client, _ = studio
+    picture = _picture()
+    sid = _session(client, picture)
+    region, freeze = _box(8, 8, 56, 88), _box(28, 40, 36, 48)
+    arrow = {"x0": 20, "y0": 32, "x1": 50, "y1": 32}
+    client.put(f"/api/sessions/{sid}/project",
+               json=_project(region, freeze=freeze, arrows=[arrow], turbulence=0.5))
+    results = {}
+    for kind in ("zip", "gif"):
+        job = client.post(f"/api/sessions/{sid}/exports", json={"format": kind}).json()
+        state = _wait(client, sid, job)
+        assert state["state"] == "done", state
+        results[kind] = client.get(state["url"]).content
+    with zipfile.ZipFile(io.BytesIO(results["zip"])) as archive:
+        names = sorted(archive.namelist())
+        frames = np.stack([np.asarray(Image.open(io.BytesIO(archive.read(n))).convert("RGB"))
+                           for n in names])
+    assert frames.shape == (8, H, W, 3)
+    assert np.array_equal(frames[0], picture)
+    # Frozen pixels, and unpainted ones beyond the engine's feather, are the picture exactly.
+    still = ~frozen_margin(region) | (freeze > 0)
+    assert (frames[:, still] == picture[still]).all()
+    assert (frames[:, 20:44, 12:36] != picture[20:44, 12:36]).any()  # the water moves
+    # The saved project and its command line make the same GIF, byte for byte.
+    saved = client.get(f"/api/sessions/{sid}/project.zip").content
+    folder = tmp_path / "project"
+    with zipfile.ZipFile(io.BytesIO(saved)) as archive:
+        archive.extractall(folder)
+    command = (folder / "command.txt").read_text().strip()
+    args = shlex.split(command)[1:]
+    args[args.index("-o") + 1] = "again.gif"
+    monkeypatch.chdir(folder)
+    assert main([*args, "--quiet"]) == 0
+    assert (folder / "again.gif").read_bytes() == results["gif"]
+
+
+def test_project_zip_round_trip(studio) -> None:
+    client, _ = studio
+    sid = _session(client, _picture())
+    project = _project(_box(8, 8, 56, 88), freeze=_box(28, 40, 36, 48),
+                       arrows=[{"x0": 20, "y0": 32, "x1": 50, "y1": 30}], frames=12)
+    client.put(f"/api/sessions/{sid}/project", json=project)
+    saved = client.get(f"/api/sessions/{sid}/project.zip").content
+    other = _session(client)
+    loaded = client.post(f"/api/sessions/{other}/project.zip", content=saved).json()
+    assert loaded["picture"]["width"] == W
+    assert loaded["project"]["settings"]["frames"] == 12
+    assert loaded["project"]["arrows"] == project["arrows"]
+    assert client.get(f"/api/sessions/{other}/command").json()["command"] == \
+        client.get(f"/api/sessions/{sid}/command").json()["command"]
+
+
+def test_a_bad_project_zip_is_refused(studio) -> None:
+    client, _ = studio
+    sid = _session(client)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.json", '{"picture": "../../etc/passwd"}')
+    reply = client.post(f"/api/sessions/{sid}/project.zip", content=buffer.getvalue())
+    assert reply.status_code == 400 and "picture" in reply.json()["error"]
+    reply = client.post(f"/api/sessions/{sid}/project.zip", content=b"PK not a zip")
+    assert reply.status_code == 400
+
+
+def test_studio_command_warns_on_all_interfaces(monkeypatch, capsys) -> None:
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **kw: seen.update(
+        host=host, port=port))
+    assert main(["studio", "--host", "0.0.0.0", "--port", "7999", "--no-browser"]) == 0
+    assert seen == {"host": "0.0.0.0", "port": 7999}
+    assert "warning" in capsys.readouterr().err
+    assert main(["studio", "--no-browser"]) == 0
+    assert seen["host"] == "127.0.0.1" and "warning" not in capsys.readouterr().err

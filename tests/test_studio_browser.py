@@ -1,0 +1,297 @@
+"""The studio end to end in a real headless Chromium, as a user works: open a picture,
+paint a region with mouse strokes, drag an arrow, freeze a spot, watch the preview play,
+export an MP4 (and the lossless frames) and download them; then check the video.
+
+Screenshots of every step go to the test's temporary folder (``screenshots/``); the editor's
+one is copied to ``docs/studio.png`` when ``CINEMAGRAPH_STUDIO_SCREENSHOT`` is set.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import socket
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image
+from tests.helpers import smooth_texture
+
+from cinemagraph.studio import StudioConfig, create_app
+from cinemagraph.studio.project import frozen_margin
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them: "
+           "apt-get install -y chromium chromium-driver)")
+
+W, H = 256, 192
+#: The painted region, the arrow (pointing right) and the frozen spot, in picture pixels.
+STROKES = [((40, y), (216, y)) for y in (84, 104, 124, 144)]
+ARROW = ((70, 114), (190, 114))
+FREEZE = ((150, 110), (156, 110))
+TIMEOUT_S = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    import uvicorn
+
+    app = create_app(StudioConfig(root=tmp_path / "sessions"))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not runner.started:
+        assert time.monotonic() < deadline, "the studio server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    runner.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def browser(tmp_path: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1500,1150", "--force-device-scale-factor=1"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {
+        "download.default_directory": str(downloads), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.downloads = downloads
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(condition, what: str, timeout: float = TIMEOUT_S, page: Page | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}" + (f": {page.state()}" if page else ""))
+
+
+def _picture(path: Path) -> np.ndarray:
+    picture = (smooth_texture(H, W, seed=5, blur=1.5) * 255).astype(np.uint8)
+    Image.fromarray(picture).save(path)
+    return picture
+
+
+class Page:
+    """The editor as a user sees it: clicks, drags and what the page shows."""
+
+    def __init__(self, driver, shots: Path) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.driver, self.shots, self.by = driver, shots, By
+        self.count = 0
+
+    def find(self, css: str):
+        return self.driver.find_element(self.by.CSS_SELECTOR, css)
+
+    def shot(self, name: str) -> Path:
+        self.count += 1
+        path = self.shots / f"{self.count:02d}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def state(self) -> str:
+        """What the page says, for a failure's message."""
+        self.shot("failure")
+        return (f"message {self.find('#message').text!r}, preview "
+                f"{self.find('#preview-status').text!r}, logs "
+                f"{self.driver.get_log('browser')!r}")
+
+    def error(self) -> str | None:
+        box = self.find("#message")
+        return box.text if box.get_attribute("data-error") == "true" else None
+
+    def set_range(self, css: str, value: float) -> None:
+        self.driver.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('input'));"
+            "arguments[0].dispatchEvent(new Event('change'));", self.find(css), value)
+
+    def drag(self, points: list[tuple[float, float]]) -> None:
+        """Press at the first point (picture pixels), move through the others, release."""
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        target = self.find("#arrows")
+        rect = target.rect
+        scale = rect["width"] / W
+
+        def offset(point):
+            return (round(point[0] * scale - rect["width"] / 2),
+                    round(point[1] * scale - rect["height"] / 2))
+
+        chain = ActionChains(self.driver, duration=20)
+        chain.move_to_element_with_offset(target, *offset(points[0])).click_and_hold()
+        for point in points[1:]:
+            start = points[0]
+            for t in np.linspace(0, 1, 6)[1:]:
+                between = (start[0] + (point[0] - start[0]) * t,
+                           start[1] + (point[1] - start[1]) * t)
+                chain.move_to_element_with_offset(target, *offset(between))
+            points = [point, *points[1:]]
+        chain.release().perform()
+
+    def tool(self, name: str) -> None:
+        self.find(f'#tool-buttons button[data-tool="{name}"]').click()
+
+    def preview_playing(self, min_version: int) -> bool:
+        canvas = self.find("#preview")
+        return (canvas.get_attribute("data-playing") == "true"
+                and canvas.get_attribute("data-quality") == "full"
+                and int(canvas.get_attribute("data-edit") or 0) >= min_version
+                and self.find("#preview-progress").get_attribute("hidden") is not None)
+
+    def download(self, fmt: str, name: str) -> Path:
+        self.find(f'#export-buttons button[data-format="{fmt}"]').click()
+
+        def ready():
+            if self.error():
+                raise AssertionError(self.error())
+            link = self.find("#download")
+            return link.is_displayed() and link.get_attribute("data-format") == fmt
+
+        _wait(ready, f"the {fmt} export")
+        self.find("#download").click()
+        target = self.driver.downloads / name
+        _wait(lambda: target.exists() and target.stat().st_size > 0, f"{name} to download")
+        return target
+
+
+def _version(page: Page) -> int:
+    return int(page.driver.execute_script("return state.version"))
+
+
+def test_paint_arrow_freeze_preview_export_as_a_user(server, browser, tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    picture = _picture(tmp_path / "lake.png")
+    browser.get(server)
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
+          "the page to start")
+    assert "weights" in page.find("#weights-message").text.lower()  # the prompt box says why
+    page.shot("empty")
+
+    # Open the picture through the file picker.
+    browser.execute_script("arguments[0].hidden = false", page.find("#file"))
+    page.find("#file").send_keys(str(tmp_path / "lake.png"))
+    _wait(lambda: "Opened" in page.find("#message").text, "the picture to open")
+    page.shot("opened")
+    page.set_range("#frames", 30)
+
+    # Paint the region with mouse strokes of a large, hard brush.
+    page.set_range("#size", 200)
+    page.set_range("#hardness", 100)
+    page.tool("brush")
+    for stroke in STROKES:
+        page.drag(list(stroke))
+    page.shot("painted")
+
+    # Drag an arrow to the right.
+    page.tool("arrow")
+    page.drag(list(ARROW))
+    assert browser.execute_script("return state.arrows.length") == 1
+    page.shot("arrow")
+
+    # Freeze a spot inside the region with a small brush.
+    page.set_range("#size", 60)
+    page.tool("freeze")
+    page.drag(list(FREEZE))
+    version = _version(page)
+    page.shot("frozen")
+
+    _wait(lambda: page.preview_playing(version), "the full preview to play", page=page)
+    assert page.error() is None
+    first = page.find("#preview").get_attribute("data-frame")
+    _wait(lambda: page.find("#preview").get_attribute("data-frame") != first,
+          "the preview to advance")
+    page.find("#show-motion").click()
+    editor = page.shot("preview-playing")
+    if os.environ.get("CINEMAGRAPH_STUDIO_SCREENSHOT"):
+        shutil.copyfile(editor, Path(__file__).parents[1] / "docs" / "studio.png")
+
+    video = page.download("mp4", "cinemagraph.mp4")
+    page.shot("exported-mp4")
+    frames_zip = page.download("zip", "cinemagraph.zip")
+    page.find("#save-project").click()
+    project_zip = browser.downloads / "cinemagraph-project.zip"
+    _wait(lambda: project_zip.exists() and project_zip.stat().st_size > 0, "the project")
+    page.shot("exported-frames")
+
+    # What the user painted, as the saved project holds it.
+    with zipfile.ZipFile(project_zip) as archive:
+        region = np.asarray(Image.open(io.BytesIO(archive.read("masks/region-1.png"))))
+        freeze = np.asarray(Image.open(io.BytesIO(archive.read("edit/freeze.png"))))
+    assert region.shape == (H, W) and (region > 0).mean() > 0.2
+    frozen = freeze >= 128
+    assert frozen.sum() > 20 and region[frozen].max() == 0  # the freeze brush wins
+    with zipfile.ZipFile(frames_zip) as archive:
+        frames = np.stack([np.asarray(Image.open(io.BytesIO(archive.read(name))).convert("RGB"))
+                           for name in sorted(archive.namelist())])
+    assert frames.shape == (30, H, W, 3)
+    still = ~frozen_margin(region / 255.0) | frozen
+    assert np.array_equal(frames[0], picture)
+    assert (frames[:, still] == picture[still]).all()  # frozen and unpainted pixels exact
+
+    # The MP4 holds the same loop (lossy, so close), and it loops.
+    decoded = _decode(video)
+    assert decoded.shape == frames.shape
+    assert np.abs(decoded.astype(float) - frames).mean() < 4.0
+    moving = (region > 0) & ~frozen_margin(freeze / 255.0)
+    steps = [np.abs(frames[(t + 1) % 30].astype(float) - frames[t])[moving].mean()
+             for t in range(30)]
+    assert steps[-1] <= 2.0 * float(np.median(steps[:-1])), steps
+
+    # The motion follows the arrow: mean optical flow within 20° of it.
+    inner = cv2.erode((region > 200).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames[:4]]
+    flows = [cv2.calcOpticalFlowFarneback(grey[t], grey[t + 1], None, 0.5, 3, 15, 3, 5, 1.2, 0)
+             for t in range(3)]
+    mean = np.mean([flow[inner] for flow in flows], axis=(0, 1))
+    arrow = np.subtract(ARROW[1], ARROW[0])
+    angle = math.degrees(math.atan2(mean[1], mean[0]) - math.atan2(arrow[1], arrow[0]))
+    assert abs((angle + 180) % 360 - 180) <= 20, (mean, angle)
+    assert np.hypot(*mean) > 0.2
+    assert len(list(shots.iterdir())) == 8  # a screenshot of every step
+
+
+def _decode(path: Path) -> np.ndarray:
+    """A video's frames, uint8 ``N×H×W×3`` RGB, decoded by ffmpeg."""
+    reader = imageio_ffmpeg.read_frames(
+        str(path), output_params=["-sws_flags", "bicubic+accurate_rnd+full_chroma_int"])
+    width, height = next(reader)["size"]
+    return np.stack([np.frombuffer(buf, np.uint8).reshape(height, width, 3) for buf in reader])
