@@ -171,17 +171,6 @@ def test_boundary_fade_is_capped_by_thickness():
     assert (boundary_fade(np.ones((10, 10), bool), 5.0) == 1).all()
 
 
-def test_potential_flow_speeds_up_where_a_chute_narrows():
-    ys, xs = np.mgrid[0:H, 0:W]
-    half_width = 30 - 20 * ys / (H - 1)  # wide at the top, narrow at the bottom
-    chute = (np.abs(xs - W / 2) <= half_width).astype(np.float32)
-    field = motion_field(blank(H, W), chute, "waterfall",
-                         settings=MotionSettings(turbulence_scale=0, fade_px=0))
-    speed = np.hypot(field[..., 0], field[..., 1])
-    assert speed[80:90, 60:68].mean() > 1.8 * speed[5:15, 60:68].mean()
-    assert angle_gap(mean_angle(field, chute), 270) < 3
-
-
 def test_two_fluids_in_one_scene_move_differently():
     sky = np.zeros((H, W), np.float32)
     sky[:30, :] = 1
@@ -208,7 +197,7 @@ def test_demo_like_regions_each_get_their_motion():
                                              ("lake rippling gently", pool)])
     assert angle_gap(mean_angle(field, sky), 0) < 5
     assert angle_gap(mean_angle(field, fall), 270) < 5
-    assert angle_gap(mean_angle(field, pool), 270) < 15
+    assert angle_gap(mean_angle(field, pool), 0) < 15  # a lake moves along its shore
     assert mean_speed(field, fall) > mean_speed(field, sky) > mean_speed(field, pool) > 0
 
 

@@ -72,7 +72,7 @@ def test_full_field_streamlines_stay_in_the_channel():
     path = trace(field, starts, steps=400, step_px=1.0, normalise=False)
     radii = radius_at(path.reshape(-1, 2))
     assert radii.min() > INNER - 1.0 and radii.max() < OUTER + 1.0
-    assert (path[-1][:, 1] > SIZE - 2).all()  # the fluid really runs down to the outlet
+    assert (path[-1][:, 1] > SIZE - 5).all()  # the fluid really runs down to the outlet
 
 
 def test_channel_axis_runs_between_its_openings():

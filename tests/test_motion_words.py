@@ -37,7 +37,8 @@ def test_defaults_match_the_physics_of_each_kind():
     smoke, fire, mist = only("smoke"), only("fire"), only("mist")
     assert fall.direction_deg == 270 and fall.speed > river.speed > clouds.speed
     assert river.direction_deg is None  # runs along its channel
-    assert sea.direction_deg == lake.direction_deg == 270  # towards the viewer
+    assert sea.direction_deg is lake.direction_deg is None  # along the shore
+    assert sea.kind.along_shore and lake.kind.along_shore and not river.kind.along_shore
     assert lake.speed < clouds.speed < fall.speed and sea.speed <= 0.5
     assert smoke.direction_deg == fire.direction_deg == 90
     assert mist.direction_deg == clouds.direction_deg == 0
@@ -85,7 +86,7 @@ def test_words_belong_to_the_fluid_they_describe():
     assert fire.direction_deg == 90 and fire.speed > only("fire").speed
 
     lake, clouds = parse_motion("a calm lake under fast clouds moving left")
-    assert lake.direction_deg == 270 and clouds.direction_deg == 180
+    assert lake.direction_deg is None and clouds.direction_deg == 180
     assert clouds.speed > only("clouds").speed and lake.speed == only("lake").speed
 
 
@@ -118,6 +119,8 @@ def test_direction_names():
     assert [direction_name(a) for a in (0, 44, 90, 180, 269, 315, 359)] == [
         "right", "up-right", "up", "left", "down", "down-right", "right"]
     assert "along its channel" in only("river").describe()
+    assert "along the shore" in only("lake").describe()
+    assert "down (270°)" in only("waves rolling towards the camera").describe()
     assert "down (270°)" in only("waterfall").describe()
 
 
@@ -132,7 +135,7 @@ def test_scene_fluids_match_regions_by_name_then_by_order():
 
     demo = scene_fluids(["clouds drifting right", "waterfall", "lake rippling gently"])
     assert [(s.kind.name, s.direction_deg) for s in demo] == [
-        ("clouds", 0), ("waterfall", 270), ("lake", 270)]
+        ("clouds", 0), ("waterfall", 270), ("lake", None)]
     assert demo[2].speed < only("lake").speed
 
     pool = scene_fluids(["pool"], "a waterfall into a calm lake")[0]

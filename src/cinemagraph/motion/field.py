@@ -25,6 +25,7 @@ import numpy as np
 from ..contract import MAX_SPEED_PX_PER_FRAME, check_image, check_mask
 from ..errors import CinemagraphError
 from ..seeds import check_seed
+from .falls import fall_and_pool, white_water
 from .grid import SolverGrid, make_grid
 from .hints import (
     HintLike,
@@ -36,10 +37,12 @@ from .hints import (
     hint_pull,
     place_hints,
 )
-from .potential import part_directions, potential_flow, unit_vector
+from .potential import LEVEL_DEG, part_directions, potential_flow, unit_vector
+from .shore import perspective_speed, shore_axes
+from .steady import smooth_directions, straight_where_clear
 from .turbulence import curl_noise
 from .vocabulary import NEUTRAL, REFERENCE_WIDTH, known_fluids
-from .words import FluidSpec, parse_motion, with_words
+from .words import DIRECTION_WORDS, FluidSpec, parse_motion, with_words
 
 #: A region cell counts as moving when its mask value is at least this.
 REGION_THRESHOLD = 0.5
@@ -67,7 +70,7 @@ class MotionSettings:
     turbulence_scale: float = 1.0
     turbulence_size_scale: float = 1.0
     solver_size: int = 128
-    fade_px: float = 12.0
+    fade_px: float = 4.0
 
     def __post_init__(self) -> None:
         check_seed(self.seed)
@@ -156,6 +159,11 @@ def scene_fluids(labels: Sequence[str | None], prompt: str = "") -> list[FluidSp
     return specs
 
 
+def angle_between(a_deg: float, b_deg: float) -> float:
+    """The unsigned angle between two screen directions, in degrees (0 … 180)."""
+    return abs((a_deg - b_deg + 180.0) % 360.0 - 180.0)
+
+
 def boundary_fade(region: np.ndarray, width_px: float) -> np.ndarray:
     """Smooth 0→1 ramp with the distance to the nearest static pixel: float32 ``H×W``.
 
@@ -171,56 +179,115 @@ def boundary_fade(region: np.ndarray, width_px: float) -> np.ndarray:
     thickest = np.zeros(count, dtype=np.float32)
     np.maximum.at(thickest, parts.ravel(), distance.ravel())
     widths = np.clip(np.minimum(width_px, 0.5 * thickest), 1.0, None)
-    t = np.clip((distance - 0.5) / widths[parts].astype(np.float32), 0.0, 1.0)
+    t = np.clip((distance - 1.0) / widths[parts].astype(np.float32), 0.0, 1.0)
     fade = t * t * (3.0 - 2.0 * t)
     fade[~region] = 0.0
     return fade.astype(np.float32)
 
 
-def _grid_motion(grid: SolverGrid, spec: FluidSpec, hints: Sequence[MotionHint],
-                 direction: float | None, along_channel: bool, target: float,
-                 swirl: float) -> tuple[np.ndarray, np.ndarray]:
+#: How a region's direction is chosen (see :func:`_direction_mode`).
+FIXED, CHANNEL, SHORE = "fixed", "channel", "shore"
+#: A level channel could run either way: without words that say which, it drifts at this
+#: share of its speed (a slow drift is better than a fast wrong one).
+UNSURE_SIGN_SPEED = 0.5
+#: The pool below a fall spreads at this share of the fall's speed …
+POOL_SPEED = 0.1
+#: … with this much turbulence relative to its own speed (a lake's).
+POOL_TURBULENCE = 0.5
+#: A fall tells its pool apart only when it falls within this many degrees of straight down.
+FALLING_DEG = 45.0
+#: Smoothing (Gaussian sigma, in solver cells) of the speed the turbulence scales with.
+SWIRL_SMOOTHING_CELLS = 2.0
+
+
+def _direction_mode(spec: FluidSpec, settings: MotionSettings) -> tuple[str, float | None]:
+    """Where a region's direction comes from, and the direction words or settings give.
+
+    An explicit direction always wins (fixed). Otherwise a fluid of fixed direction keeps
+    it; a channel fluid runs along its channel (the words, when they give a direction,
+    choose which way along it); a sea or lake moves along its shore unless the words say
+    which way it moves.
+    """
+    if settings.direction_deg is not None:
+        return FIXED, settings.direction_deg
+    said = any(word in DIRECTION_WORDS for word in spec.words)
+    if spec.kind.direction_deg is None and not spec.kind.along_shore:
+        return CHANNEL, spec.direction_deg
+    if spec.kind.along_shore and not said:
+        return SHORE, None
+    return FIXED, 270.0 if spec.direction_deg is None else spec.direction_deg
+
+
+def _masked_smooth(values: np.ndarray, cells: np.ndarray, sigma: float) -> np.ndarray:
+    weight = cv2.GaussianBlur(cells.astype(np.float32), (0, 0), sigma)
+    smooth = cv2.GaussianBlur((values * cells).astype(np.float32), (0, 0), sigma)
+    return np.where(cells, smooth / np.maximum(weight, 1e-6), 0.0).astype(np.float64)
+
+
+def _grid_motion(grid: SolverGrid, image: np.ndarray, spec: FluidSpec,
+                 hints: Sequence[MotionHint], mode: str, direction: float | None,
+                 target: float, swirl: float) -> tuple[np.ndarray, np.ndarray]:
     """Motion on the solver grid: (float64 ``h×w×2`` px/frame, float64 ``h×w`` swirl
-    amplitude in px/frame, the swirl strength times each part's mean speed)."""
+    amplitude in px/frame, the swirl strength times the local speed). ``image`` tells a
+    fall's white water from what else its mask holds."""
     placed = place_hints(grid, hints)
-    directions = hint_directions(placed, part_directions(grid, direction, along_channel))
-    unit = potential_flow(grid, directions, channel=spec.kind.direction_deg is None)
-    main = unit * target
+    if mode == SHORE:
+        base = shore_axes(grid)
+    else:
+        base = part_directions(grid, direction, along_channel=mode == CHANNEL)
+    directions = hint_directions(placed, base)
+    shaped = potential_flow(grid, directions, channel=mode == CHANNEL)
+    if mode != CHANNEL:
+        shaped = straight_where_clear(grid, shaped, directions)
+    unit = smooth_directions(grid, shaped)
+    factor = grid.cells.astype(np.float64)
+    if mode == CHANNEL and direction is None:
+        level = np.abs(directions[:, 1]) < math.sin(math.radians(LEVEL_DEG))
+        factor = factor * np.where(level, UNSURE_SIGN_SPEED, 1.0)[grid.labels]
+    if mode == SHORE:
+        factor = factor * perspective_speed(grid)
+    main = unit * (target * factor)[..., None]
+    strength = np.full(grid.grid_shape, swirl)
+    falling = direction is not None and angle_between(direction, 270.0) <= FALLING_DEG
+    if spec.kind.name == "waterfall" and falling and not placed:
+        fall, spread, split = fall_and_pool(grid)
+        fall = fall * np.where(split, white_water(image, grid, fall), 1.0)
+        pool = np.stack([spread, np.zeros_like(spread)], axis=-1) * (POOL_SPEED * target)
+        main = fall[..., None] * main + (1.0 - fall)[..., None] * pool
+        strength = fall * swirl + (1.0 - fall) * POOL_TURBULENCE * (swirl > 0)
     if placed:
         hinted_motion, hinted_cells = fit_hints(grid, placed, unit)
         main[hinted_cells] = hinted_motion[hinted_cells]
-    labels = grid.labels.ravel()
-    speed = np.linalg.norm(main, axis=-1).ravel()
-    part_speed = (np.bincount(labels, weights=speed, minlength=grid.count + 1)
-                  / np.maximum(np.bincount(labels, minlength=grid.count + 1), 1))
-    return main, swirl * part_speed[grid.labels] * grid.cells
+    speed = _masked_smooth(np.linalg.norm(main, axis=-1), grid.cells, SWIRL_SMOOTHING_CELLS)
+    return main, strength * speed
 
 
-def _region_field(weight: np.ndarray, region: np.ndarray, spec: FluidSpec,
-                  hints: Sequence[MotionHint], settings: MotionSettings,
+def _region_field(image: np.ndarray, weight: np.ndarray, region: np.ndarray,
+                  spec: FluidSpec, hints: Sequence[MotionHint], settings: MotionSettings,
                   salt: int) -> np.ndarray:
-    """Motion of one fluid in one region: float32 ``H×W×2`` pixels per frame.
+    """Motion of one fluid in one masked region: float32 ``H×W×2`` pixels per frame.
 
-    ``weight``: float32 ``H×W`` in [0, 1], the region's share of each pixel. ``region``:
-    bool ``H×W``, where it moves. ``salt``: tells regions' turbulence apart.
+    ``image``: float32 ``H×W×3``, the picture (a fall's white water). ``weight``: float32
+    ``H×W`` in [0, 1], the region's share of each pixel. ``region``: bool ``H×W``, where it
+    moves. ``salt``: tells regions' turbulence apart.
     """
     height, width = region.shape
     scale = width / REFERENCE_WIDTH
-    explicit_direction = settings.direction_deg is not None
-    direction = settings.direction_deg if explicit_direction else spec.direction_deg
-    along_channel = spec.kind.direction_deg is None and not explicit_direction
+    mode, direction = _direction_mode(spec, settings)
     target = (settings.speed if settings.speed is not None
               else spec.speed * scale * settings.speed_scale)
     swirl = spec.turbulence * settings.turbulence_scale
 
     grid = make_grid(region, settings.solver_size)
-    main, amplitude = _grid_motion(grid, spec, hints, direction, along_channel, target, swirl)
+    main, amplitude = _grid_motion(grid, image, spec, hints, mode, direction, target, swirl)
     full = grid.upsample(np.concatenate([main, amplitude[..., None]], axis=-1))
     motion, amplitude_full = full[..., :2], full[..., 2]
 
     stray = region & ~grid.covered  # slivers too thin for the grid move straight on
     if stray.any():
-        motion[stray] = target * unit_vector(270.0 if direction is None else direction)
+        stray_direction = direction if direction is not None else (
+            0.0 if mode == SHORE else 270.0)
+        motion[stray] = target * unit_vector(stray_direction)
         amplitude_full[stray] = swirl * target
 
     fade = boundary_fade(region, settings.fade_px * scale)
@@ -229,7 +296,7 @@ def _region_field(weight: np.ndarray, region: np.ndarray, spec: FluidSpec,
         motion = motion * (1.0 - pull)[..., None] + pinned * pull[..., None]
         fade = np.maximum(fade, pull * region)
         amplitude_full *= 1.0 - pull
-    if swirl > 0 and float(amplitude_full.max(initial=0.0)) > 0:
+    if float(amplitude_full.max(initial=0.0)) > 0:
         size = spec.kind.feature_px * scale * settings.turbulence_size_scale
         motion += amplitude_full[..., None] * curl_noise((height, width), size,
                                                          (int(settings.seed), salt))
@@ -250,7 +317,8 @@ def scene_motion_field(image: np.ndarray, regions: Regions, prompt: str = "",
                        speeds: Sequence[float | None] | None = None) -> np.ndarray:
     """One motion field for a scene of several moving regions, each its own fluid.
 
-    ``image``: float32 ``H×W×3`` in [0, 1] (used for its size). ``regions``: masks (float
+    ``image``: float32 ``H×W×3`` in [0, 1]: its size, and in a waterfall's region its
+    white water, which falls where the rest of the mask does not. ``regions``: masks (float
     ``H×W`` in [0, 1], 1 = may move) as a mapping name → mask, a sequence of masks or of
     (name, mask) pairs, a single mask, or a labelled integer ``H×W`` mask (0 = static).
     Which fluid each region is follows :func:`scene_fluids`. ``hints``: (x, y, dx, dy)
@@ -300,7 +368,7 @@ def scene_motion_field(image: np.ndarray, regions: Regions, prompt: str = "",
             _warn_neutral(spec, f"region {name!r}" if name else f"the prompt {prompt!r}",
                           settings)
         own = settings if speeds[index] is None else replace(settings, speed=speeds[index])
-        field += _region_field(weight, region, spec, hints_of[index], own, index)
+        field += _region_field(image, weight, region, spec, hints_of[index], own, index)
     field[total <= 0] = 0.0
     if not np.isfinite(field).all():  # a solver failure must never leak NaN downstream
         raise CinemagraphError("the motion solver produced invalid values for this mask")
@@ -312,12 +380,12 @@ def motion_field(image: np.ndarray, mask: np.ndarray, prompt: str = "",
                  settings: MotionSettings | None = None) -> np.ndarray:
     """The motion field of one fluid in one masked region.
 
-    ``image``: float32 ``H×W×3`` in [0, 1] (used for its size). ``mask``: float ``H×W`` in
-    [0, 1], 1 = may move. ``prompt``: words naming the fluid and how it moves ("waterfall",
-    "clouds drifting right"); when it names several fluids, the first one moves here (use
-    :func:`scene_motion_field` for several regions). ``hints``: (x, y, dx, dy) arrows in
-    pixels and pixels per frame, which win over the words. ``settings``:
-    :class:`MotionSettings`.
+    ``image``: float32 ``H×W×3`` in [0, 1] (its size; a fall's white water). ``mask``:
+    float ``H×W`` in [0, 1], 1 = may move. ``prompt``: words naming the fluid and how it
+    moves ("waterfall", "clouds drifting right"); when it names several fluids, the first
+    one moves here (use :func:`scene_motion_field` for several regions). ``hints``:
+    (x, y, dx, dy) arrows in pixels and pixels per frame, which win over the words.
+    ``settings``: :class:`MotionSettings`.
 
     Returns float32 ``H×W×2`` (dx, dy) in pixels per frame (x right, y down), exactly zero
     where the mask is zero.

@@ -29,9 +29,11 @@ import math
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from .grid import SolverGrid
 from .laplace import solve_laplace
+from .shore import shore_axes
 
 #: |n·d| beyond which a boundary counts as facing upstream or downstream.
 FACING = 0.3
@@ -45,6 +47,8 @@ EXTREME_FRACTION = 0.05
 MAX_SPEED_RATIO = 3.0
 #: A channel's axis within this many degrees of horizontal points right, else down.
 LEVEL_DEG = 15.0
+#: A channel's part smaller than this share of its largest part runs as the largest does.
+SMALL_PART_SHARE = 0.2
 #: A word direction within this many degrees of a channel's axis flows along the axis.
 ALONG_AXIS_DEG = 60.0
 
@@ -68,45 +72,77 @@ def _orient(axes: np.ndarray) -> np.ndarray:
     return axes * np.where(sign == 0, 1.0, sign)[:, None]
 
 
+def _frame_ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the grid's border cells in order around the frame, each once."""
+    top = [(0, c) for c in range(w)]
+    right = [(r, w - 1) for r in range(1, h)]
+    bottom = [(h - 1, c) for c in range(w - 2, -1, -1)] if h > 1 else []
+    left = [(r, 0) for r in range(h - 2, 0, -1)] if w > 1 else []
+    ring = np.array(top + right + bottom + left, dtype=np.int64).reshape(-1, 2)
+    return ring[:, 0], ring[:, 1]
+
+
+def frame_openings(grid: SolverGrid) -> list[list[np.ndarray]]:
+    """Per part (index 0 unused), the centroids (x, y) of its openings onto the frame: the
+    runs of its cells along the frame's border, a run turning a corner counting once."""
+    h, w = grid.grid_shape
+    rows, cols = _frame_ring(h, w)
+    on_ring = grid.labels[rows, cols]
+    openings: list[list[np.ndarray]] = [[] for _ in range(grid.count + 1)]
+    for part in np.unique(on_ring[on_ring > 0]):
+        inside = on_ring == part
+        if inside.all():
+            openings[part].append(np.array([cols.mean(), rows.mean()], dtype=np.float64))
+            continue
+        shift = int(np.argmin(inside))  # start the walk on a cell outside the part
+        walk = np.roll(inside, -shift)
+        starts = np.flatnonzero(walk & ~np.roll(walk, 1))
+        stops = np.flatnonzero(walk & ~np.roll(walk, -1))
+        runs = _merge_runs([[int(a), int(b)] for a, b in zip(starts, stops, strict=True)],
+                           inside.size)
+        for a, b in runs:
+            index = (np.arange(a, b + 1) + shift) % inside.size
+            index = index[inside[index]]
+            openings[part].append(np.array([cols[index].mean(), rows[index].mean()]))
+    return openings
+
+
+def _merge_runs(runs: list[list[int]], ring: int) -> list[list[int]]:
+    """Join consecutive runs [start, stop] on a ring of ``ring`` cells whose gap is shorter
+    than the shorter of the two: one opening broken by a rock or a bend of the bank."""
+    merged = True
+    while merged and len(runs) > 1:
+        merged = False
+        for i in range(len(runs)):
+            a, b = runs[i], runs[(i + 1) % len(runs)]
+            gap = (b[0] - a[1] - 1) % ring
+            shorter = min(a[1] - a[0] + 1, b[1] - b[0] + 1)
+            if gap < shorter:
+                joined = [a[0], b[1] if b[1] >= a[0] else b[1] + ring]
+                runs = [r for j, r in enumerate(runs) if j not in (i, (i + 1) % len(runs))]
+                runs.append(joined)
+                runs.sort()
+                merged = True
+                break
+    return runs
+
+
 def channel_axes(grid: SolverGrid) -> np.ndarray:
     """Per part, the unit direction (dx, dy) in which a channel runs: ``(count+1)×2``.
 
-    Between the two image edges it touches whose openings lie farthest apart; from its
-    centroid towards the opening when it touches one edge; along its long axis (principal
-    component) when it touches none; straight down for a round blob. Oriented down the
-    screen, or right for level channels. Row 0 (outside the region) is unused.
+    Between the two openings onto the frame that lie farthest apart; with one opening, a
+    part wider than tall runs along its far bank (:func:`~.shore.shore_axes`: a river seen
+    across), any other part from its centroid towards the opening (a river coming towards
+    the viewer); with none, along its long axis (principal component); straight down for a
+    round blob. Oriented down the screen, or right for level channels. Row 0 (outside the
+    region) is unused. Parts smaller than SMALL_PART_SHARE of the largest run as it does.
     """
     labels, count = grid.labels, grid.count
-    h, w = grid.grid_shape
     ys, xs = np.nonzero(grid.cells)
     lab = labels[ys, xs]
     n = _per_label(np.ones_like(xs, dtype=np.float64), lab, count)
     safe_n = np.maximum(n, 1.0)
     cx, cy = _per_label(xs, lab, count) / safe_n, _per_label(ys, lab, count) / safe_n
-
-    edges = (xs == 0, xs == w - 1, ys == 0, ys == h - 1)
-    touched, centroids = [], []
-    for on_edge in edges:
-        k = _per_label(on_edge.astype(np.float64), lab, count)
-        touched.append(k > 0)
-        centroids.append(np.stack([_per_label(xs * on_edge, lab, count),
-                                   _per_label(ys * on_edge, lab, count)], 1)
-                         / np.maximum(k, 1.0)[:, None])
-    touched_count = np.sum(touched, axis=0)
-
-    best_axis = np.zeros((count + 1, 2))
-    best_len = np.zeros(count + 1)
-    for i in range(4):
-        for j in range(i + 1, 4):
-            axis = centroids[j] - centroids[i]
-            length = np.linalg.norm(axis, axis=1)
-            better = touched[i] & touched[j] & (length > best_len)
-            best_axis[better], best_len[better] = axis[better], length[better]
-
-    one_edge = np.zeros((count + 1, 2))
-    for i in range(4):
-        only = touched[i] & (touched_count == 1)
-        one_edge[only] = centroids[i][only] - np.stack([cx, cy], 1)[only]
 
     dx, dy = xs - cx[lab], ys - cy[lab]
     sxx = _per_label(dx * dx, lab, count) / safe_n
@@ -114,13 +150,37 @@ def channel_axes(grid: SolverGrid) -> np.ndarray:
     sxy = _per_label(dx * dy, lab, count) / safe_n
     theta = 0.5 * np.arctan2(2.0 * sxy, sxx - syy)
     spread = np.hypot(sxx - syy, 2.0 * sxy) / np.maximum(sxx + syy, 1e-12)
-    principal = np.stack([np.cos(theta), np.sin(theta)], 1)
-    principal[spread < 0.1] = (0.0, 1.0)
+    axes = np.stack([np.cos(theta), np.sin(theta)], 1)
+    axes[spread < 0.1] = (0.0, 1.0)
 
-    axes = np.where((best_len > 0.5)[:, None], best_axis,
-                    np.where((np.linalg.norm(one_edge, axis=1) > 0.5)[:, None], one_edge,
-                             principal))
-    return _orient(axes)
+    openings = frame_openings(grid)
+    bank = None
+    for part, found in enumerate(ndimage.find_objects(labels, max_label=count), start=1):
+        ports = openings[part]
+        if found is None or not ports:
+            continue
+        if len(ports) >= 2:
+            pairs = [(np.linalg.norm(b - a), b - a) for i, a in enumerate(ports)
+                     for b in ports[i + 1:]]
+            length, axis = max(pairs, key=lambda pair: pair[0])
+            if length > 0.5:
+                axes[part] = axis
+            continue
+        rows, cols = found
+        if cols.stop - cols.start > rows.stop - rows.start:
+            bank = shore_axes(grid) if bank is None else bank
+            axes[part] = bank[part]
+            continue
+        towards = ports[0] - np.array([cx[part], cy[part]])
+        if np.linalg.norm(towards) > 0.5:
+            axes[part] = towards
+    axes = _orient(axes)
+    if count > 1:  # small parts are the same water seen through gaps (between reeds, roots)
+        largest = int(np.argmax(n[1:])) + 1
+        small = n < SMALL_PART_SHARE * n[largest]
+        small[0] = False
+        axes[small] = axes[largest]
+    return axes
 
 
 def part_directions(grid: SolverGrid, direction_deg: float | None,

@@ -20,8 +20,9 @@ from ..errors import CinemagraphError
 
 #: Largest lattice cell, in pixels, on which the noise is smoothed before resizing.
 WORK_CELL_PX = 8.0
-#: Relative amplitude of each octave (the second has swirls half the size).
-OCTAVES: tuple[tuple[float, float], ...] = ((1.0, 1.0), (0.5, 0.5))
+#: Relative amplitude and size of each octave: the second, with swirls half the size, is
+#: weak (a shimmer on the large swirls; strong fine curl folds the texture it carries).
+OCTAVES: tuple[tuple[float, float], ...] = ((1.0, 1.0), (0.25, 0.5))
 
 
 def _smooth_noise(shape: tuple[int, int], feature_px: float,

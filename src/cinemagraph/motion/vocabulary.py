@@ -1,21 +1,22 @@
 """The fluids the motion prior knows, and how each one moves when the prompt says nothing more.
 
 Speeds are in pixels per frame for an image 512 pixels wide (they scale linearly with the
-width); turbulence is the strength of the fine swirling motion relative to the main speed;
-``feature_px`` is the size of the swirls, also at 512 px width.
+width); turbulence is the strength of the swirling motion relative to the main speed;
+``feature_px`` is the size of the swirls, also at 512 px width. Water swirls are large and
+weak: fine, strong curl folds the texture it carries into marbled contour lines.
 
 ==========  ==================================================  ===========  ======  ==========
 kind        nouns                                               moves        speed   turbulence
 ==========  ==================================================  ===========  ======  ==========
-waterfall   waterfall, cascade, cataract                        falls        2.75    0.08
-river       river, stream, creek, brook, water (*)              along its    1.5     0.2
+waterfall   waterfall, cascade, cataract                        falls        2.75    0.05
+river       river, stream, creek, brook, water (*)              along its    1.5     0.1
                                                                 channel
-rapids      rapids, whitewater, torrent                         along its    2.5     0.5
+rapids      rapids, whitewater, torrent                         along its    2.5     0.25
                                                                 channel
-sea         sea, ocean, wave, surf, tide                        toward the   0.5     0.35
-                                                                viewer
-lake        lake, pond, pool, lagoon                            toward the   0.3     0.15
-                                                                viewer
+sea         sea, ocean, wave, surf, tide                        along the    0.5     0.18
+                                                                shore
+lake        lake, pond, pool, lagoon                            along the    0.3     0.08
+                                                                shore
 clouds      cloud, clouds, sky                                  drift right  0.5     0.2
 smoke       smoke, steam, vapour                                rise         0.7     0.5
 mist        mist, fog, haze                                     drift right  0.4     0.4
@@ -28,10 +29,13 @@ aurora      aurora, northern lights                             drift right  0.4
 
 (*) "water" counts only when no other fluid is named beside it: "lake water" is a lake.
 
-"Along its channel" means the direction comes from the region's shape: from the place where
-the region enters the frame to the place, farthest away, where it leaves it (or along its
-long axis when it does not touch the frame), pointing down the screen (towards the viewer)
-or, for level channels, to the right. "Toward the viewer" is straight down the screen.
+"Along its channel" means the direction comes from the region's shape: between the two
+openings onto the frame that lie farthest apart, along the far bank of a wide region with
+one opening, from the region towards a lone opening otherwise, or along its long axis when
+it does not touch the frame; pointing down the screen (towards the viewer) or, for level
+channels, to the right (at half speed: the sign is a guess). "Along the shore" means
+sideways, parallel to the region's far shore or horizon (:mod:`.shore`). Direction words
+win over both ("towards the viewer" is straight down the screen).
 
 A prompt that names none of these fluids gets the neutral default :data:`NEUTRAL`: a slow
 drift to the right (0.5 px/frame, light turbulence).
@@ -50,7 +54,8 @@ class FluidKind:
     """How one kind of fluid moves by default.
 
     ``direction_deg`` is counter-clockwise on screen (0 right, 90 up, 270 down), or None for
-    "along the region's channel". ``speed`` is pixels per frame at 512 px image width;
+    "from the region's shape": along its channel, or along its far shore when
+    ``along_shore``. ``speed`` is pixels per frame at 512 px image width;
     ``turbulence`` is relative to the speed; ``feature_px`` is the swirl size at 512 px.
     """
 
@@ -61,19 +66,21 @@ class FluidKind:
     turbulence: float
     feature_px: float
     description: str
+    along_shore: bool = False
 
 
 VOCABULARY: tuple[FluidKind, ...] = (
     FluidKind("waterfall", ("waterfall", "waterfalls", "cascade", "cascades", "cataract",
-                            "cataracts"), 270.0, 2.75, 0.08, 24.0, "falls"),
+                            "cataracts"), 270.0, 2.75, 0.05, 60.0, "falls"),
     FluidKind("river", ("river", "rivers", "stream", "streams", "creek", "creeks", "brook",
-                        "brooks", "water"), None, 1.5, 0.2, 24.0, "runs along its channel"),
-    FluidKind("rapids", ("rapids", "whitewater", "torrent", "torrents"), None, 2.5, 0.5, 16.0,
+                        "brooks", "water"), None, 1.5, 0.1, 60.0, "runs along its channel"),
+    FluidKind("rapids", ("rapids", "whitewater", "torrent", "torrents"), None, 2.5, 0.25, 40.0,
               "rushes along its channel"),
     FluidKind("sea", ("sea", "seas", "ocean", "oceans", "wave", "waves", "surf", "tide"),
-              270.0, 0.5, 0.35, 24.0, "rolls towards the viewer"),
+              None, 0.5, 0.18, 60.0, "rolls along the shore", along_shore=True),
     FluidKind("lake", ("lake", "lakes", "pond", "ponds", "pool", "pools", "lagoon",
-                       "lagoons"), 270.0, 0.3, 0.15, 32.0, "ripples towards the viewer"),
+                       "lagoons"), None, 0.3, 0.08, 80.0, "ripples along the shore",
+              along_shore=True),
     FluidKind("clouds", ("cloud", "clouds", "sky", "skies"), 0.0, 0.5, 0.2, 48.0, "drift"),
     FluidKind("smoke", ("smoke", "steam", "vapour", "vapor"), 90.0, 0.7, 0.5, 24.0, "rises"),
     FluidKind("mist", ("mist", "mists", "fog", "fogs", "haze"), 0.0, 0.4, 0.4, 40.0, "drifts"),

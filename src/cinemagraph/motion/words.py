@@ -108,8 +108,9 @@ class FluidSpec:
     """One fluid named in a prompt and how it should move.
 
     ``direction_deg``: counter-clockwise on screen (0 right, 90 up, 270 down), or None for
-    "along the region's channel". ``speed``: pixels per frame for a 512-px-wide image
-    (scale linearly with the width). ``turbulence``: swirl strength relative to ``speed``.
+    "from the region's shape" (along its channel, or for seas and lakes along the shore).
+    ``speed``: pixels per frame for a 512-px-wide image (scale linearly with the width).
+    ``turbulence``: swirl strength relative to ``speed``.
     ``words``: the prompt words that changed the kind's defaults, in prompt order (phrases
     such as "towards the camera" appear as one token, ``_toward_``).
     """
@@ -123,8 +124,10 @@ class FluidSpec:
 
     def describe(self) -> str:
         """One human-readable line, e.g. ``clouds: right (0°), 0.50 px/frame at 512 px``."""
-        where = ("along its channel" if self.direction_deg is None
-                 else f"{direction_name(self.direction_deg)} ({self.direction_deg:.0f}°)")
+        if self.direction_deg is not None:
+            where = f"{direction_name(self.direction_deg)} ({self.direction_deg:.0f}°)"
+        else:
+            where = "along the shore" if self.kind.along_shore else "along its channel"
         name = self.noun or self.kind.name
         return (f"{name}: {where}, {self.speed:.2f} px/frame at 512 px wide, "
                 f"turbulence {self.turbulence:.2f}")
