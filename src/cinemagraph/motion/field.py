@@ -188,8 +188,9 @@ def boundary_fade(region: np.ndarray, width_px: float) -> np.ndarray:
 #: How a region's direction is chosen (see :func:`_direction_mode`).
 FIXED, CHANNEL, SHORE = "fixed", "channel", "shore"
 #: A level channel could run either way: without words that say which, it drifts at this
-#: share of its speed (a slow drift is better than a fast wrong one).
-UNSURE_SIGN_SPEED = 0.5
+#: share of its speed (a slow drift is better than a fast wrong one); its swirls slow by
+#: only the square root of that.
+UNSURE_SIGN_SPEED = 0.4
 #: The pool below a fall spreads at this share of the fall's speed …
 POOL_SPEED = 0.1
 #: … with this much turbulence relative to its own speed (a lake's).
@@ -241,13 +242,14 @@ def _grid_motion(grid: SolverGrid, image: np.ndarray, spec: FluidSpec,
         shaped = straight_where_clear(grid, shaped, directions)
     unit = smooth_directions(grid, shaped)
     factor = grid.cells.astype(np.float64)
+    guess = np.ones(grid.grid_shape)
     if mode == CHANNEL and direction is None:
         level = np.abs(directions[:, 1]) < math.sin(math.radians(LEVEL_DEG))
-        factor = factor * np.where(level, UNSURE_SIGN_SPEED, 1.0)[grid.labels]
+        guess = np.where(level, UNSURE_SIGN_SPEED, 1.0)[grid.labels]
     if mode == SHORE:
         factor = factor * perspective_speed(grid)
-    main = unit * (target * factor)[..., None]
-    strength = np.full(grid.grid_shape, swirl)
+    main = unit * (target * factor * guess)[..., None]
+    strength = swirl / np.sqrt(guess)  # a guessed way is slower, its swirls less so
     falling = direction is not None and angle_between(direction, 270.0) <= FALLING_DEG
     if spec.kind.name == "waterfall" and falling and not placed:
         fall, spread, split = fall_and_pool(grid)

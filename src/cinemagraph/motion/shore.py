@@ -5,7 +5,9 @@ straight down the screen would slide the texture against the perspective. The fa
 each part of the region (its topmost cell in every column that does not run up to the
 image's top edge) traces the horizon or far shore; a robust line through it (the median
 of pairwise slopes, Theil–Sen) gives the direction, tilted at most :data:`MAX_TILT_DEG`
-from level and pointing right. Without such an edge the part drifts level.
+from level. Without such an edge the part drifts level. Which way along it: towards the
+side where the water meets a near shore rather than the frame (waves run in towards a
+beach); right when both sides look alike.
 
 Nearer the viewer the same motion covers more pixels: the speed grows linearly from the
 part's top row to its bottom row, from :data:`FAR_SPEED` to :data:`NEAR_SPEED` times the
@@ -26,6 +28,8 @@ MAX_TILT_DEG = 30.0
 #: Speed at the far (top) and near (bottom) rows of a part, relative to the fluid's speed.
 FAR_SPEED = 0.6
 NEAR_SPEED = 1.2
+#: One side counts as the near shore when this much more of the rows end at a shore there.
+SHORE_SIDE_MARGIN = 0.25
 #: Columns of the far edge used for the fit (evenly spaced): bounds the pairwise slopes.
 MAX_FIT_COLUMNS = 64
 
@@ -45,9 +49,28 @@ def _median_slope(cols: np.ndarray, rows: np.ndarray) -> float:
     return float(np.median((rows[j] - rows[i])[ok] / run[ok]))
 
 
+def shore_side(own: np.ndarray, left_col: int, grid_width: int) -> int:
+    """+1 (right) or −1 (left): the side where more of a part's rows end at a shore (a
+    static cell) than at the frame, by at least SHORE_SIDE_MARGIN of its rows; else 0.
+
+    ``own``: bool, the part within its bounding box, whose first column is ``left_col`` of
+    a grid ``grid_width`` cells wide."""
+    rows = own.any(axis=1)
+    if not rows.any():
+        return 0
+    first = np.argmax(own, axis=1)[rows] + left_col
+    last = own.shape[1] - 1 - np.argmax(own[:, ::-1], axis=1)[rows] + left_col
+    left_shore = float(np.mean(first > 0))
+    right_shore = float(np.mean(last < grid_width - 1))
+    if abs(right_shore - left_shore) < SHORE_SIDE_MARGIN:
+        return 0
+    return 1 if right_shore > left_shore else -1
+
+
 def shore_axes(grid: SolverGrid) -> np.ndarray:
     """Per part, the unit direction (dx, dy) along its far shore: ``(count+1)×2``, pointing
-    right (dx > 0). Row 0 (outside the region) is unused."""
+    towards its near shore's side (:func:`shore_side`), right when that is unclear. Row 0
+    (outside the region) is unused."""
     labels, count = grid.labels, grid.count
     axes = np.tile(np.array([1.0, 0.0]), (count + 1, 1))
     limit = math.tan(math.radians(MAX_TILT_DEG))
@@ -62,7 +85,8 @@ def shore_axes(grid: SolverGrid) -> np.ndarray:
         far = rows > 0  # an edge at the image's top is no shore
         slope = float(np.clip(_median_slope(cols[far].astype(float), rows[far].astype(float)),
                               -limit, limit))
-        axes[part] = np.array([1.0, slope]) / math.hypot(1.0, slope)
+        side = -1.0 if shore_side(own, found[1].start, labels.shape[1]) < 0 else 1.0
+        axes[part] = side * np.array([1.0, slope]) / math.hypot(1.0, slope)
     return axes
 
 

@@ -33,7 +33,7 @@ aurora      aurora, northern lights                             drift right  0.4
 openings onto the frame that lie farthest apart, along the far bank of a wide region with
 one opening, from the region towards a lone opening otherwise, or along its long axis when
 it does not touch the frame; pointing down the screen (towards the viewer) or, for level
-channels, to the right (at half speed: the sign is a guess). "Along the shore" means
+channels, to the right (slowly: the sign is a guess). "Along the shore" means
 sideways, parallel to the region's far shore or horizon (:mod:`.shore`). Direction words
 win over both ("towards the viewer" is straight down the screen).
 
