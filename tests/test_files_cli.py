@@ -90,3 +90,16 @@ def test_fit_max_size_keeps_the_aspect_and_never_enlarges():
     assert fit_max_size(image, 200).shape == (150, 200, 3)
     assert fit_max_size(image, 1000) is image
     assert fit_max_size(image, None) is image
+
+
+def test_text_mode_takes_webp_quality_and_width():
+    from cinemagraph.errors import CinemagraphError
+    from cinemagraph.pipeline.text import FORMATS, TextSettings
+
+    assert FORMATS["webp"] == "cinemagraph.webp"
+    settings = TextSettings(formats=("mp4", "webp"), quality=23, output_width=480)
+    assert settings.quality == 23 and settings.output_width == 480
+    with pytest.raises(CinemagraphError, match="quality"):
+        TextSettings(quality=70)
+    with pytest.raises(CinemagraphError, match="width"):
+        TextSettings(output_width=0)

@@ -11,7 +11,7 @@ from .generate import parse_size, sampling_options, twin_options
 from .options import learned_model_options, steering_options
 from .pixels import max_pixels_option
 
-FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
+FORMAT_CHOICES = ("mp4", "webm", "gif", "webp", "png", "frames")
 
 
 @click.command("create")
@@ -53,6 +53,12 @@ FORMAT_CHOICES = ("mp4", "webm", "gif", "png", "frames")
               help="Clamp |motion| to this many px/frame at 512 px width.")
 @click.option("--feather", type=float, default=2.0, show_default=True,
               help="Soft edge around the mask, in pixels.")
+@click.option("--quality", type=int, default=None, metavar="CRF",
+              help="mp4/webm quality as a CRF: lower is better and larger (default: 18 for "
+                   "mp4, of 0–51; 30 for webm, of 0–63).")
+@click.option("--output-width", type=int, default=None, metavar="PX",
+              help="Width of the written videos in pixels, the aspect ratio kept (default: "
+                   "the image's width).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
 def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], steps: int,
                    guidance: float, seed: int, size: str, negative_prompt: str, model: str,
@@ -64,7 +70,8 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
                    speed: float | None, hints: tuple[str, ...], turbulence: float,
                    motion_model: Path | None, synthesis_model: Path | None,
                    frames: int, fps: float, speed_scale: float, max_speed: float | None,
-                   feather: float, quiet: bool) -> None:
+                   feather: float, quality: int | None, output_width: int | None,
+                   quiet: bool) -> None:
     """Make a cinemagraph from PROMPT: generate → twin → mask → motion → animate.
 
     \b
@@ -108,6 +115,8 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
                               turbulence_scale=turbulence),
         animate=animate_settings,
         formats=("mp4", *formats),
+        quality=quality,
+        output_width=output_width,
         user_masks=tuple((name, str(path)) for name, path in map(named_mask, masks)),
         soft_mask=soft_mask,
         hints=tuple(parse_hint(text) for text in hints),

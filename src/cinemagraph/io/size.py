@@ -20,7 +20,7 @@ from ..errors import CinemagraphError
 #: Pictures above this many pixels get a warning with the expected time and memory.
 LARGE_PIXELS = 4_000_000
 #: Seconds per megapixel and frame of the loop, rendered and written (CPU engine).
-SECONDS_PER_MEGAPIXEL_FRAME = 0.14
+SECONDS_PER_MEGAPIXEL_FRAME = 0.16
 #: Peak memory per megapixel, in bytes, for a loop written as a stream (mp4).
 BYTES_PER_MEGAPIXEL = 190e6
 #: The longer side ``--max-size`` suggests for a large picture.

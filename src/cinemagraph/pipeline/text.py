@@ -37,7 +37,7 @@ import numpy as np
 from ..animate import AnimateSettings, animate
 from ..errors import CinemagraphError
 from ..io.images import load_field, load_image, load_mask, save_field
-from ..io.video import check_outputs, write_outputs
+from ..io.video import check_outputs, check_quality, check_width, write_outputs
 from ..mask import MaskSettings, choose_segmenter, save_masks, union_mask
 from ..mask.files import mask_file_name, read_mask
 from ..mask.segmenter import named_fluids
@@ -49,7 +49,7 @@ from .runfolder import RUN_FILE, RunFolder, file_digest, seconds_of, stage_key
 
 #: Video formats a run can write besides the default ``cinemagraph.mp4``.
 FORMATS = {"mp4": "cinemagraph.mp4", "webm": "cinemagraph.webm", "gif": "cinemagraph.gif",
-           "png": "cinemagraph.png", "frames": "frames/"}
+           "png": "cinemagraph.png", "webp": "cinemagraph.webp", "frames": "frames/"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ class TextSettings:
     motion_model: str | None = None
     synthesis_model: str | None = None
     soft_mask: bool = False  # keep the greys of user_masks as weights (default: binary)
+    quality: int | None = None  # CRF of the mp4/webm (None: 18 / 30)
+    output_width: int | None = None  # width of the videos (None: the image's)
 
     def __post_init__(self) -> None:
         from ..diffusion.generate import GenerationSettings
@@ -83,6 +85,8 @@ class TextSettings:
             object.__setattr__(self, "generation", GenerationSettings())
         if self.twin is None:
             object.__setattr__(self, "twin", TwinSettings())
+        check_quality(self.quality)
+        check_width(self.output_width)
         unknown = [f for f in self.formats if f not in FORMATS]
         if unknown:
             raise CinemagraphError(
@@ -351,6 +355,9 @@ def make_cinemagraph(
     key_animate = stage_key("animate", {
         "animate": _asdict(settings.animate), "formats": sorted(set(settings.formats)),
         "model": file_digest(settings.synthesis_model) if settings.synthesis_model else None,
+        **{name: value for name, value in (("quality", settings.quality),
+                                           ("output_width", settings.output_width))
+           if value is not None},
     }, key_motion)
     frames = None
     written = [Path(p) for p in outputs]
@@ -365,7 +372,8 @@ def make_cinemagraph(
         else:
             frames = animate(image, union, field_, settings.animate, progress=progress)
         stale = set(_recorded_files(run, "animate"))
-        written = write_outputs(outputs, frames, settings.animate.fps, progress=progress)
+        written = write_outputs(outputs, frames, settings.animate.fps, progress=progress,
+                                quality=settings.quality, width=settings.output_width)
         _remove_outputs(run, stale - {p.name for p in written})
         run.mark_done("animate", key_animate, [p.name for p in written],
                       time.perf_counter() - start)
