@@ -211,8 +211,15 @@ def test_paint_arrow_freeze_preview_export_as_a_user(server, browser, tmp_path: 
     assert "weights" in page.find("#weights-message").text.lower()  # the prompt box says why
     page.shot("empty")
 
-    # Open the picture through the file picker.
+    # A file that only claims to be a picture: one line on the page, and the page goes on.
+    (tmp_path / "fake.png").write_bytes(b"this is not a picture" * 20)
     browser.execute_script("arguments[0].hidden = false", page.find("#file"))
+    page.find("#file").send_keys(str(tmp_path / "fake.png"))
+    _wait(lambda: page.error(), "the error to show")
+    assert "not a picture" in page.error()
+    page.shot("bad-upload")
+
+    # Open the picture through the file picker.
     page.find("#file").send_keys(str(tmp_path / "lake.png"))
     browser.execute_script("arguments[0].hidden = true", page.find("#file"))
     _wait(lambda: "Opened" in page.find("#message").text, "the picture to open")
@@ -233,6 +240,10 @@ def test_paint_arrow_freeze_preview_export_as_a_user(server, browser, tmp_path: 
     # Drag an arrow to the right.
     page.tool("arrow")
     page.drag(list(ARROW))
+    assert browser.execute_script("return state.arrows.length") == 1
+    page.find("#undo").click()
+    assert browser.execute_script("return state.arrows.length") == 0
+    page.find("#redo").click()
     assert browser.execute_script("return state.arrows.length") == 1
     page.shot("arrow")
 
@@ -296,7 +307,7 @@ def test_paint_arrow_freeze_preview_export_as_a_user(server, browser, tmp_path: 
     angle = math.degrees(math.atan2(mean[1], mean[0]) - math.atan2(arrow[1], arrow[0]))
     assert abs((angle + 180) % 360 - 180) <= 20, (mean, angle)
     assert np.hypot(*mean) > 0.2
-    assert len(list(shots.iterdir())) == 8  # a screenshot of every step
+    assert len(list(shots.iterdir())) == 9  # a screenshot of every step
 
 
 def _decode(path: Path) -> np.ndarray:

@@ -15,7 +15,7 @@ import shutil
 import threading
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -220,13 +220,6 @@ class ExportJob:
                 "notes": self.notes, "filename": self.filename, "command": self.command}
 
 
-def _write_webp(path: Path, frames: np.ndarray, fps: float) -> None:
-    with atomic_file(path) as tmp:
-        images = [Image.fromarray(frame) for frame in frames]
-        images[0].save(tmp, format="WEBP", save_all=True, append_images=images[1:],
-                       duration=round(1000 / fps), loop=0, lossless=True, method=0)
-
-
 def _zip_folder(folder: Path, target: Path) -> None:
     with atomic_file(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
         for item in sorted(folder.iterdir()):
@@ -259,18 +252,21 @@ def run_export(job: ExportJob, scene: Scene, picture: Path) -> None:
         settings = scene.settings.animate_settings()
         job.stage = "rendering frames"
 
-        def advance(done: int) -> None:
-            job.progress = 0.05 + 0.8 * done / settings.frames
+        job.stage = "rendering and encoding frames"
+        loop = iter_frames(still, union, motion, settings)
 
-        frames = _frames(still, union, motion, settings, job.notes, advance)
-        job.stage = "encoding"
-        if job.kind == "webp":
-            _write_webp(output, frames, settings.fps)
-        elif job.kind == "zip":
-            write_outputs([f"{job.folder / 'frames'}/"], frames, settings.fps)
+        def stream() -> Iterator[np.ndarray]:  # one engine step per frame, streamed
+            for done in range(1, settings.frames + 1):
+                yield engine_step(lambda: next(loop), job.notes)
+                job.progress = 0.05 + 0.9 * done / settings.frames
+
+        if job.kind == "zip":
+            write_outputs([f"{job.folder / 'frames'}/"], stream(), settings.fps,
+                          count=settings.frames)
+            job.stage = "packing the frames"
             _zip_folder(job.folder / "frames", output)
         else:
-            write_outputs([output], frames, settings.fps)
+            write_outputs([output], stream(), settings.fps, count=settings.frames)
         job.path = output
         job.progress = 1.0
         job.stage = "done"
