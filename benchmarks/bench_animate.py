@@ -3,6 +3,8 @@
 For 60 frames at 512² and 1024² on the CPU this prints:
 
 * engine frames/s — integration + both splats + hole filling + compositing, no encoding;
+* the same engine with the old settings (the bilinear splat kernel, ``sharpness=0``, and
+  the linear crossfade) and the default settings' time over theirs;
 * the same engine written the slow way (the published code restarts the Euler integration
   from zero for every frame: O(N²) steps per video), and the speed-up;
 * encoding frames/s for H.264 .mp4;
@@ -18,6 +20,7 @@ import argparse
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +47,8 @@ def timed(fn) -> tuple[float, object]:
 
 
 def measure(image, mask, field, settings: AnimateSettings, baseline: bool, rounds: int) -> str:
-    """One table row: engine fps, baseline fps and speed-up, mp4 fps, peak MB.
+    """One table row: engine fps, with the old kernel and the cost against it, baseline fps
+    and speed-up, mp4 fps, peak MB.
 
     The timings of a shared machine wander by tens of percent from one minute to the
     next, so the engine and the baseline run in alternation, ``rounds`` times each, and
@@ -52,11 +56,13 @@ def measure(image, mask, field, settings: AnimateSettings, baseline: bool, round
     """
     n = settings.frames
     animate(image, mask, field, AnimateSettings(frames=3))  # warm caches and threads
-    fast, slow = [], []
+    old = replace(settings, sharpness=0.0, crossfade=1.0)
+    fast, slow, bilinear = [], [], []
     for _ in range(rounds):
         for _ in range(3):  # the engine is much the shorter run: give it more tries
             seconds, frames = timed(lambda: animate(image, mask, field, settings))
             fast.append(seconds)
+            bilinear.append(timed(lambda: animate(image, mask, field, old))[0])
         if baseline:
             seconds, reference = timed(
                 lambda: animate(image, mask, field, settings, schedule="restart")
@@ -72,8 +78,9 @@ def measure(image, mask, field, settings: AnimateSettings, baseline: bool, round
         slow_fps, ratio = f"{n / min(slow):.1f}", f"{min(slow) / min(fast):.1f}×"
     with tempfile.TemporaryDirectory() as tmp:
         enc_seconds, _ = timed(lambda: write_video(Path(tmp) / "a.mp4", frames, settings.fps))
-    return (f"{n / min(fast):>10.1f} {slow_fps:>12} {ratio:>8} {n / enc_seconds:>8.1f} "
-            f"{peak_mb:>8.0f}")
+    return (f"{n / min(fast):>10.1f} {n / min(bilinear):>8.1f} "
+            f"{min(fast) / min(bilinear) - 1:>+6.0%} {slow_fps:>12} {ratio:>8} "
+            f"{n / enc_seconds:>8.1f} {peak_mb:>8.0f}")
 
 
 def main() -> None:
@@ -89,7 +96,8 @@ def main() -> None:
     tiny = build_scene(64, 64)
     animate(tiny.image, tiny.mask, demo_motion(tiny), AnimateSettings(frames=4))  # compile
 
-    print(f"{'size':>6} {'scene':<18} {'engine fps':>10} {'baseline fps':>12} {'speed-up':>8} "
+    print(f"{'size':>6} {'scene':<18} {'engine fps':>10} {'old fps':>8} {'cost':>6} "
+          f"{'baseline fps':>12} {'speed-up':>8} "
           f"{'mp4 fps':>8} {'peak MB':>8}")
     for size in args.sizes:
         for name, image, mask, field in scenes(size):

@@ -11,10 +11,19 @@ and for the demo scene this prints:
   seam ratio: the step from frame N−1 back to frame 0 over that median, for the lossless
   frames and for the frames read back from an H.264 .mp4.
 
+Each picture is rendered twice in the same run: with the default settings and with the old
+ones (the bilinear kernel, ``sharpness=0``, and the linear crossfade), printed as ``old`` with
+the growth of the median step against it.
+
 Then, to find where the detail goes, per picture:
 
 * kernel: the detail left after one splat of the input by a constant sub-pixel offset
-  (½, ½) and (¼, 0), against a whole-pixel one (1, 0) — what the splat kernel alone does;
+  (½, ½) and (¼, 0), against a whole-pixel one (1, 0) — what the bilinear splat kernel
+  alone does;
+* translation: the input moved at a constant 0.37, 0.23 px/frame for 12 frames by the
+  bilinear kernel, the default one, the full Catmull-Rom one and an ideal (Fourier)
+  shift: the detail each keeps and its median step against the bilinear one's. More
+  detail that moves means larger steps: the ideal shift is the bound;
 * mix: the detail at t = 1, N/4 and N/2 (one splat dominates at the ends, the two mix
   in the middle), and the mean with the plain linear blend instead of the contrast one.
 
@@ -37,6 +46,8 @@ import numpy as np
 
 from cinemagraph import animate_image
 from cinemagraph.animate import AnimateSettings, animate, render, softmax_splat
+from cinemagraph.animate.points import PointRuns
+from cinemagraph.animate.splat import pack_source, splat_points_sharp
 from cinemagraph.api import find_regions, motion_from_arguments
 from cinemagraph.demo.render import demo_motion
 from cinemagraph.demo.scene import build_scene
@@ -146,6 +157,41 @@ def kernel_loss(image: np.ndarray, region: np.ndarray) -> str:
     return "  ".join(parts)
 
 
+def _shifted(image: np.ndarray, dx: float, dy: float, sharpness: float | None) -> np.ndarray:
+    """``image`` moved by (dx, dy): splatted with ``sharpness``, or by a Fourier shift."""
+    h, w, c = image.shape
+    if sharpness is None:
+        fy = np.fft.fftfreq(h)[:, None]
+        fx = np.fft.fftfreq(w)[None, :]
+        phase = np.exp(-2j * np.pi * (fx * dx + fy * dy))
+        return np.stack([np.real(np.fft.ifft2(np.fft.fft2(image[..., k]) * phase))
+                         for k in range(c)], -1).astype(np.float32)
+    acc = np.zeros((h, w, c + 1), np.float32)
+    disp = np.empty((h * w, 2), np.float32)
+    disp[:, 0], disp[:, 1] = dx, dy
+    splat_points_sharp(pack_source(image, np.ones((h, w), np.float32)).reshape(h * w, c + 1),
+                       PointRuns.whole(h, w).runs, disp, np.ones(h * w, bool),
+                       np.float32(sharpness), acc)
+    return acc[..., :c] / np.maximum(acc[..., c:], 1e-6)
+
+
+def translation(image: np.ndarray, region: np.ndarray, default: float) -> str:
+    """Detail and step growth of a constant translation per kernel (see the module text)."""
+    inner = region.copy()
+    inner[:8], inner[-8:], inner[:, :8], inner[:, -8:] = False, False, False, False
+    reference = detail(image, inner)
+    parts, base = [], None
+    kernels = (("bilinear", 0.0), (f"default {default:g}", default), ("cubic", 1.0),
+               ("ideal", None))
+    for label, sharpness in kernels:
+        frames = np.stack([_shifted(image, 0.37 * t, 0.23 * t, sharpness) for t in range(1, 13)])
+        kept = np.mean([detail(f, inner) / reference for f in frames])
+        step = float(np.median(np.abs(np.diff(frames, axis=0))[:, inner].mean(axis=(1, 2))))
+        base = base or step
+        parts.append(f"{label} {kept:.2f} (step ×{step / base:.2f})")
+    return "  ".join(parts)
+
+
 def pictures(photos: Path, settings: AnimateSettings):
     """(name, still image, union mask, frames, frames with the linear blend, hole counts)."""
     demo = build_scene(512, 384, seed=0)
@@ -166,6 +212,17 @@ def pictures(photos: Path, settings: AnimateSettings):
         yield folder.name, still, mask, field
 
 
+def render_figures(name, still, mask, field, settings: AnimateSettings):
+    """(frames, detail ratios, filled shares per frame) of one picture's loop."""
+    holes: list[int] = []
+    with counting_holes(holes):
+        frames = animate_image(still, mask, field, settings=settings) if name != "demo" \
+            else animate(still, mask, field, settings)
+    ratios = detail_ratios(frames, still, detail_region(mask))
+    filled = np.array(holes, float) / max(int((mask > 0.5).sum()), 1)
+    return frames, ratios, filled
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=Path, default=PHOTOS,
@@ -175,36 +232,39 @@ def main() -> None:
                         help="write frames 0, 1, N/4, N/2 and 3N/4 of each loop as PNGs here")
     args = parser.parse_args()
     settings = AnimateSettings(frames=args.frames)
+    old = AnimateSettings(frames=args.frames, sharpness=0.0, crossfade=1.0)
     n = settings.frames
 
-    print(f"{'picture':<20} {'detail mean':>11} {'min':>5} {'flash':>6} {'filled':>7} "
-          f"{'worst':>7} {'step':>6} {'seam':>6} {'mp4 seam':>8}")
+    print(f"{'picture':<24} {'detail mean':>11} {'min':>5} {'flash':>6} {'filled':>7} "
+          f"{'worst':>7} {'step':>6} {'growth':>6} {'seam':>6} {'mp4 seam':>8}")
     notes = []
     for name, still, mask, field in pictures(args.photos, settings):
         region = detail_region(mask)
-        holes: list[int] = []
-        with counting_holes(holes):
-            frames = animate_image(still, mask, field, settings=settings) if name != "demo" \
-                else animate(still, mask, field, settings)
-        ratios = detail_ratios(frames, still, region)
-        mean = float(ratios[1:].mean())
-        filled = np.array(holes, float) / max(int((mask > 0.5).sum()), 1)
-        step, seam = seam_ratio(frames, region)
-        _, mp4_seam = seam_ratio(mp4_frames(frames, settings.fps), region)
-        print(f"{name:<20} {mean:>11.2f} {ratios[1:].min():>5.2f} {ratios[0] / mean:>6.2f} "
-              f"{filled.mean():>7.2%} {filled.max():>7.2%} {step:>6.2f} {seam:>6.2f} "
-              f"{mp4_seam:>8.2f}", flush=True)
+        rows, old_step = [], None
+        for label, chosen in ((f"{name} (old)", old), (name, settings)):
+            frames, ratios, filled = render_figures(name, still, mask, field, chosen)
+            mean = float(ratios[1:].mean())
+            step, seam = seam_ratio(frames, region)
+            old_step = old_step or step
+            _, mp4_seam = seam_ratio(mp4_frames(frames, settings.fps), region)
+            rows.append(f"{label:<24} {mean:>11.2f} {ratios[1:].min():>5.2f} "
+                        f"{ratios[0] / mean:>6.2f} {filled.mean():>7.2%} {filled.max():>7.2%} "
+                        f"{step:>6.2f} {step / old_step - 1:>+6.1%} {seam:>6.2f} "
+                        f"{mp4_seam:>8.2f}")
+        print(rows[1], rows[0], sep="\n", flush=True)
+        kept, new_ratios = frames, ratios
         linear = animate(still, mask, field, AnimateSettings(frames=n, blend="linear"))
         linear_mean = float(detail_ratios(linear, still, region)[1:].mean())
         notes.append(
             f"{name:<20} kernel: {kernel_loss(still, region)}\n"
-            f"{'':<20} mix: t=1 {ratios[1]:.2f}  t=N/4 {ratios[n // 4]:.2f}  "
-            f"t=N/2 {ratios[n // 2]:.2f}  linear blend mean {linear_mean:.2f}"
+            f"{'':<20} translation: {translation(still, region, settings.sharpness)}\n"
+            f"{'':<20} mix: t=1 {new_ratios[1]:.2f}  t=N/4 {new_ratios[n // 4]:.2f}  "
+            f"t=N/2 {new_ratios[n // 2]:.2f}  linear blend mean {linear_mean:.2f}"
         )
         if args.save is not None:
             args.save.mkdir(parents=True, exist_ok=True)
             for t in sorted({0, 1, n // 4, n // 2, 3 * n // 4}):
-                iio.imwrite(args.save / f"{name}-{t:03d}.png", frames[t])
+                iio.imwrite(args.save / f"{name}-{t:03d}.png", kept[t])
     print("\nwhere the detail goes (detail over the input's)")
     print("\n".join(notes))
 

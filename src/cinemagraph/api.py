@@ -285,7 +285,7 @@ def animate_image(
         frames = _synthesis_model(synthesis_model, settings.device).render(
             still, union, motion, settings, progress=progress)
     else:
-        frames = animate(still, union, motion, settings, progress=progress)
+        frames = animate(still, union, motion, settings, progress=progress, regions=regions)
     if outputs:
         write_outputs(outputs, frames, settings.fps, progress=progress, inputs=inputs,
                       overwrite=overwrite, quality=quality, width=output_width)

@@ -12,9 +12,14 @@ covers the neighbourhood:
     a = α_f · share_f / Σ_d α_d · share_d,     b = 1 − a
 
 with ``G`` the 3×3 binomial kernel (1 2 1)ᵀ(1 2 1)/16, ``τ`` = :data:`FULL_COVERAGE`
-and ``p`` = :data:`COVERAGE_POWER`. Isolated misses are filled from their own direction;
-large regions that only one direction reaches (where fluid enters or leaves) still take
-that direction's texture; pixels neither covers are holes for :mod:`.fill`.
+and ``p`` = :data:`COVERAGE_POWER`. A crossfade power ``q`` > 1 then sharpens the share:
+``a ← a^q / (a^q + (1 − a)^q)``. Where both directions cover fully, ``a`` = 1 − t/N
+becomes :func:`~.engine.crossfade_weight`'s, so the frames pass through the 50/50 mix
+of the two splats — whose textures have drifted apart and show through each other —
+faster; where one direction fades out, its small share shrinks further. Isolated misses
+are filled from their own direction; large regions that only one direction reaches
+(where fluid enters or leaves) still take that direction's texture; pixels neither
+covers are holes for :mod:`.fill`.
 
 Where fluid enters — at the image border or from still pixels — the forward splat leaves
 a band that only the backward one covers, and the blend would switch from one texture to
@@ -416,6 +421,7 @@ def normalize_and_compose(
     parts: np.ndarray,
     frame: np.ndarray,
     holes: np.ndarray,
+    crossfade: float = 1.0,
 ) -> int:
     """Blend the two splats and write the composited pixels into ``frame``.
 
@@ -429,8 +435,10 @@ def normalize_and_compose(
     runs of rows (:func:`row_parts`); ``frame``: uint8 ``h×w×3``
     (may be a view), written where ``alpha > 0`` and a colour exists; ``holes``: bool
     ``h×w`` set where neither direction covers and
-    cleared where one does (left as is where ``alpha`` is 0). Returns the number of holes
-    (those pixels of ``frame`` are left for the caller to fill).
+    cleared where one does (left as is where ``alpha`` is 0); ``crossfade``: the power
+    ``p`` that sharpens the forward splat's share ``a`` into ``aᵖ / (aᵖ + (1 − a)ᵖ)``
+    (module text). Returns the number of holes (those pixels of ``frame`` are left for the
+    caller to fill).
     """
     w = alpha.shape[1]
     n_rows, n_cols = stats.shape[0], stats.shape[1]
@@ -445,6 +453,7 @@ def normalize_and_compose(
     # Arithmetic in float32, like the accumulators.
     one, zero, full = np.float32(1.0), np.float32(0.0), np.float32(255.0)
     af, ab = np.float32(alpha_f), np.float32(alpha_b)
+    power = np.float32(crossfade)
     count = 0
     for part in numba.prange(parts.shape[0] - 1):
         for y in range(parts[part], parts[part + 1]):
@@ -481,7 +490,13 @@ def normalize_and_compose(
                 holes[y, x] = False
                 inv = one / total
                 a = wf * inv
-                b = wb * inv
+                if crossfade != 1.0 and 0.0 < a < 1.0:
+                    if crossfade == 2.0:
+                        pa, pb = a * a, (one - a) * (one - a)
+                    else:
+                        pa, pb = a ** power, (one - a) ** power
+                    a = pa / (pa + pb)
+                b = one - a
                 x0, x1, x2 = _colour(acc_f, y, x) if wf > 0.0 else (zero, zero, zero)
                 y0, y1, y2 = _colour(acc_b, y, x) if wb > 0.0 else (zero, zero, zero)
                 v0 = a * x0 + b * y0

@@ -3,9 +3,10 @@
 Frame ``t`` of an ``N``-frame loop blends two softmax splats of the input image
 (symmetric splatting, Holynski et al. 2021):
 
-* the image pushed *forward* by F₀→ₜ (integrating ``M`` for ``t`` steps), weight 1 − t/N;
+* the image pushed *forward* by F₀→ₜ (integrating ``M`` for ``t`` steps), weight 1 − w;
 * the image pushed *backward* by F₀→₋₍N−t₎ (integrating ``−M`` for ``N − t`` steps), weight
-  t/N.
+  w = :func:`crossfade_weight` (t/N) where both cover the pixel — t/N itself with the
+  linear crossfade (the shares of :mod:`.compose`).
 
 Frame 0 is the input; frame N would be the input again, so the loop is seamless, and each
 direction fills the holes the other leaves. :class:`~.render.FrameRenderer` renders one
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -34,6 +35,7 @@ from tqdm.auto import tqdm
 from ..contract import check_field, check_image, check_mask, to_uint8
 from ..errors import CinemagraphError
 from .compiling import compile_progress
+from .holes import HoleTally
 from .integrate import PointIntegrator
 from .points import PointRuns
 from .reach import overlong_reach
@@ -95,6 +97,23 @@ def blend_weights(mask: np.ndarray, feather: float) -> np.ndarray:
     return (ramp * ramp * (3.0 - 2.0 * ramp)).astype(np.float32)  # smoothstep
 
 
+def crossfade_weight(phase: float, power: float) -> float:
+    """The backward splat's weight at ``phase = t/N`` of the loop where both directions
+    cover a pixel: ``u^p / (u^p + (1 − u)^p)`` (:func:`~.compose.normalize_and_compose`).
+
+    ``power`` 1 is the linear crossfade of symmetric splatting, t/N. A larger power keeps
+    each frame closer to one direction alone and passes through the 50/50 mix faster: the
+    two splats, whose textures have drifted a loop's travel apart, show through each
+    other (doubled foam lines, half-doubled clouds) for fewer frames. The weight is 0 at
+    the start, 1 at the end and ½ in the middle whatever the power, so the loop still
+    closes on the input.
+    """
+    if power == 1.0:
+        return phase
+    forward, backward = (1.0 - phase) ** power, phase ** power
+    return backward / (forward + backward)
+
+
 def _bounding_box(weights: np.ndarray, margin: int) -> tuple[slice, slice]:
     """(rows, cols) slices around the True pixels of ``weights`` (bool ``H×W``), widened by
     ``margin`` pixels within the image."""
@@ -134,6 +153,7 @@ def iter_frames(
     progress: bool = False,
     backend: str | None = None,
     schedule: str = "incremental",
+    regions: Sequence[tuple[str | None, np.ndarray]] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield the frames of the loop one by one (uint8 ``H×W×3``, frames 0…N−1).
 
@@ -143,12 +163,17 @@ def iter_frames(
     ``schedule``: ``"incremental"`` integrates once per video (O(N) steps);
     ``"restart"`` re-integrates from zero for every frame (O(N²), as the published code
     does) and exists as a reference for tests and benchmarks — the frames are the same.
+    ``regions``: the moving regions as ``(name, mask)`` pairs (float32 ``H×W`` each, as
+    the mask's parts); a region of which some frame fills more than 2 % as holes is
+    warned about by name once the last frame is rendered (:mod:`.holes`). Without them
+    the whole mask counts as one region.
     """
-    for frame in _render_loop(image, mask, field, settings, progress, backend, schedule):
+    for frame in _render_loop(image, mask, field, settings, progress, backend, schedule,
+                              regions):
         yield frame.copy()
 
 
-def _render_loop(image, mask, field, settings, progress, backend, schedule):
+def _render_loop(image, mask, field, settings, progress, backend, schedule, regions=None):
     """The frames of :func:`iter_frames`, each yielded as one buffer the next overwrites."""
     if schedule not in _SCHEDULES:
         raise CinemagraphError(f"schedule must be one of {sorted(_SCHEDULES)}, got {schedule!r}")
@@ -190,6 +215,7 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
         renderer = FrameRenderer(
             img, alpha, _importance_weight(crop_field, settings.importance), points,
             backend=backend, device=device, preserve_contrast=settings.blend == "contrast",
+            sharpness=settings.sharpness, field=crop_field, crossfade=settings.crossfade,
         )
         canvas = base.copy()
         # The renderer writes the animated pixels of the crop in place. A crop of its own
@@ -200,11 +226,14 @@ def _render_loop(image, mask, field, settings, progress, backend, schedule):
             renderer.field(crop_field), renderer.field(np.ascontiguousarray(-crop_field)), n,
             points,
         )
+        tally = HoleTally(regions if regions is not None else [(None, mask)], rows, cols)
         for t, (fwd_disp, fwd_valid, bwd_disp, bwd_valid) in enumerate(pairs, start=1):
-            renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, crop)
+            renderer.render((fwd_disp, fwd_valid), (bwd_disp, bwd_valid), t / n, crop, t)
+            tally.add(t, renderer.holes, renderer.hole_count)
             canvas[rows, cols] = crop
             yield canvas
             bar.update()
+        tally.warn(n, stacklevel=3)
 
 
 def prepare_kernels(progress: bool = False) -> None:
@@ -332,13 +361,14 @@ def animate(
     progress: bool = False,
     backend: str | None = None,
     schedule: str = "incremental",
+    regions: Sequence[tuple[str | None, np.ndarray]] | None = None,
 ) -> np.ndarray:
     """All frames of the loop as uint8 ``N×H×W×3`` (see :func:`iter_frames`)."""
     settings = settings or AnimateSettings()
     h, w = np.asarray(image).shape[:2]
     frames = np.empty((settings.frames, h, w, 3), dtype=np.uint8)
     for t, frame in enumerate(
-        _render_loop(image, mask, field, settings, progress, backend, schedule)
+        _render_loop(image, mask, field, settings, progress, backend, schedule, regions)
     ):
         frames[t] = frame
     return frames

@@ -31,6 +31,14 @@ class AnimateSettings:
     blend:      how the forward and backward splats are mixed: ``"contrast"`` keeps the
                 texture's contrast mid-loop (variance-preserving), ``"linear"`` is the plain
                 weighted mean of symmetric splatting, which fades detail mid-loop.
+    sharpness:  the splat kernel, from 0 (bilinear, 2×2 pixels: blurs the texture's fine
+                detail at fractional offsets) to 1 (Catmull-Rom, 4×4 pixels: keeps most
+                of it); in between, a mix of the two. Sharper frames also change more
+                from one frame to the next: fine texture that moves shows.
+    crossfade:  the power p of the crossfade between the forward and the backward splat:
+                the backward one weighs u^p / (u^p + (1 − u)^p) at u = t/N; 1 is the linear
+                crossfade, larger powers spend fewer frames in the 50/50 mix, where the two
+                splats show through each other (:func:`~.engine.crossfade_weight`).
     device:     ``"auto"`` (CUDA when available, else CPU), ``"cpu"`` or ``"cuda"``.
     seed:       seed for every random choice of the stages that use this run (the RGB
                 engine itself is deterministic).
@@ -43,6 +51,8 @@ class AnimateSettings:
     feather: float = 2.0
     importance: str = "uniform"
     blend: str = "contrast"
+    sharpness: float = 0.4
+    crossfade: float = 2.0
     device: str = "auto"
     seed: int = 0
 
@@ -65,6 +75,12 @@ class AnimateSettings:
             )
         if self.blend not in BLENDS:
             raise CinemagraphError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
+        if not (math.isfinite(self.sharpness) and 0.0 <= self.sharpness <= 1.0):
+            raise CinemagraphError(
+                f"sharpness must be a number from 0 to 1, got {self.sharpness!r}")
+        if not (math.isfinite(self.crossfade) and 1.0 <= self.crossfade <= 8.0):
+            raise CinemagraphError(
+                f"crossfade must be a number from 1 to 8, got {self.crossfade!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise CinemagraphError(f"device must be auto, cpu or cuda, got {self.device!r}")
         check_seed(self.seed)
