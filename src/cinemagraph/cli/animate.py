@@ -69,6 +69,7 @@ def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels
     from ..io.images import load_image, save_image
     from ..io.size import check_max_size, fit_max_size, warn_if_large
     from ..io.video import check_outputs
+    from ..limits import check_loop_memory
     from ..motion.hints import parse_hint
     from .regions import describe_motion, load_regions, named_mask
 
@@ -84,6 +85,7 @@ def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels
     check_outputs([*outputs, *([save_mask] if save_mask else [])], inputs, overwrite=overwrite)
     still = fit_max_size(load_image(image), max_size)
     warn_if_large(still.shape[:2], settings.frames)
+    check_loop_memory(settings.frames, *still.shape[:2])
     given = masks or labels is not None or not prompt or motion_model is not None
     regions = load_regions(masks, labels, still.shape[:2], soft_mask) if given else None
     if regions is None:

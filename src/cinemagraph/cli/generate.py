@@ -111,6 +111,9 @@ def generate_command(
     with quiet_libraries():
         from ..diffusion.run import generate_to_folder
 
+    from ..io.atomic import check_writable
+
+    check_writable(output / "run.json")  # before the model loads
     click.echo(f"loading {model} …", err=True)
     result, written = generate_to_folder(
         prompt, output, settings, twin, model=model, device=device, progress=True

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ..animate.settings import BLENDS, AnimateSettings
+from ..limits import check_loop_settings
+from .pixels import max_pixels_option
 
 
 def apply_options(command: Callable, options: list[Callable]) -> Callable:
@@ -18,7 +20,8 @@ def apply_options(command: Callable, options: list[Callable]) -> Callable:
 
 
 def region_options(command: Callable) -> Callable:
-    """``--mask [NAME=]PATH`` (repeatable) and ``--labels PATH``: what may move."""
+    """``--mask [NAME=]PATH`` (repeatable), ``--labels PATH`` (what may move) and
+    ``--max-pixels``."""
     return apply_options(command, [
         click.option("--mask", "masks", multiple=True, metavar="[NAME=]PATH",
                      help="PNG whose bright pixels may move (same size or aspect ratio as the "
@@ -32,6 +35,7 @@ def region_options(command: Callable) -> Callable:
         click.option("--labels", type=click.Path(path_type=Path), default=None,
                      help="PNG with one grey level per fluid region (0 = still), in "
                           "increasing order of level."),
+        max_pixels_option(),
     ])
 
 
@@ -108,6 +112,7 @@ def loop_options(command: Callable) -> Callable:
 
 def settings_from(kwargs: dict) -> AnimateSettings:
     """Build :class:`AnimateSettings` from the parsed loop options (removing them)."""
+    check_loop_settings(kwargs["frames"], kwargs["fps"], kwargs["speed_scale"])
     return AnimateSettings(
         frames=kwargs.pop("frames"),
         fps=kwargs.pop("fps"),

@@ -23,6 +23,10 @@ from ..dataset.layout import ClipRecord, open_dataset
 from ..errors import CinemagraphError
 from .checkpoint import load_checkpoint
 
+#: The largest learning rate accepted (AdamW's steps are about lr in size: beyond 1 the
+#: weights are noise).
+MAX_LR = 1.0
+
 
 @dataclass(frozen=True)
 class LoopSettings:
@@ -63,8 +67,9 @@ class LoopSettings:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise CinemagraphError(
                     f"{name.replace('_', ' ')} must be a whole number ≥ 0, got {value!r}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise CinemagraphError(f"learning rate must be positive, got {self.lr}")
+        if not (math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
+            raise CinemagraphError(
+                f"learning rate must lie in (0, {MAX_LR:g}], got {self.lr}")
         if not 0 <= self.val_fraction < 1:
             raise CinemagraphError(
                 f"validation fraction must lie in [0, 1), got {self.val_fraction}")
