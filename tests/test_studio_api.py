@@ -93,6 +93,12 @@ def test_upload_reports_sizes_and_serves_the_picture(studio) -> None:
     assert served.size == (W, H)
 
 
+def test_the_prompt_box_says_whether_the_weights_are_there(studio) -> None:
+    client, _ = studio
+    weights = client.get("/api/weights").json()
+    assert weights["available"] or "download" in weights["message"]
+
+
 def test_upload_applies_exif_orientation(studio) -> None:
     client, _ = studio
     sid = _session(client)

@@ -208,7 +208,8 @@ def test_paint_arrow_freeze_preview_export_as_a_user(server, browser, tmp_path: 
     browser.get(server)
     _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
           "the page to start")
-    assert "weights" in page.find("#weights-message").text.lower()  # the prompt box says why
+    _wait(lambda: "weights" in page.find("#weights-message").text.lower(),
+          "the prompt box to say whether the weights are there")
     page.shot("empty")
 
     # A file that only claims to be a picture: one line on the page, and the page goes on.

@@ -311,9 +311,13 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    @app.get("/api/weights")
+    def weights() -> dict:
+        return weights_status()
+
     @app.get("/api/status")
     def status() -> dict:
-        return {"weights": weights_status(), "directions": list(DIRECTIONS),
+        return {"directions": list(DIRECTIONS),
                 "speeds": list(SPEEDS), "formats": list(EXPORT_FORMATS),
                 "max_upload_bytes": config.max_upload_bytes,
                 "max_upload_pixels": config.max_upload_pixels}

@@ -743,16 +743,18 @@ async function start() {
   updateHistoryButtons();
   requestAnimationFrame(tick);
   try {
+    const session = api("/api/sessions", { method: "POST" });
     const status = await api("/api/status");
     state.directions = status.directions;
     state.speeds = status.speeds;
-    $("#weights-message").textContent = status.weights.message;
+    state.session = (await session).session;
+    document.body.dataset.ready = "true";
+    const weights = await api("/api/weights");
+    $("#weights-message").textContent = weights.message;
     $("#prompt").disabled = $("#generate").disabled = true;
-    if (status.weights.available) {
+    if (weights.available) {
       $("#weights-message").textContent += " Generating from a prompt runs with `cinemagraph create`; open its image here.";
     }
-    state.session = (await api("/api/sessions", { method: "POST" })).session;
-    document.body.dataset.ready = "true";
   } catch (error) { say(`cannot reach the studio server: ${error.message}`, true); }
 }
 
