@@ -88,6 +88,7 @@ def work(tmp_path: Path, monkeypatch, bomb_png) -> Path:
     np.save(d / "small.npy", np.zeros((H - 1, W, 2), np.float32))
     np.save(d / "scalar.npy", np.float32(1.0))
     np.save(d / "nan.npy", np.full((H, W, 2), np.nan, np.float32))
+    np.save(d / "three.npy", np.full((H, W, 2), 3.0, np.float32))
     np.save(d / "fast.npy", np.full((H, W, 2), 1e6, np.float32))
     (d / "truncated.npy").write_bytes((d / "f.npy").read_bytes()[:150])
     (d / "empty.npy").write_bytes(b"")
@@ -206,6 +207,8 @@ CASES: dict[str, tuple[list[str], str]] = {
     "animate --speed-scale -1": ([*AD, "--speed-scale", "-1", "-o", "a.gif"], "--speed-scale"),
     "animate --speed-scale inf": ([*AD, "--speed-scale", "inf", "-o", "a.gif"],
                                   "--speed-scale"),
+    "animate --speed-scale past the cap": ([*A, "--motion", "three.npy", "--speed-scale", "100",
+                                            "-o", "a.gif"], "× 100 has absurd values"),
     "animate --seed -1": ([*AD, "--seed", "-1", "-o", "a.gif"], "seed"),
     "animate --seed 2^32": ([*AD, "--seed", str(2**32), "-o", "a.gif"], "seed"),
     "animate speed without direction": ([*A, "--speed", "1", "-o", "a.gif"], "direction"),

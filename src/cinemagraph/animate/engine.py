@@ -77,6 +77,8 @@ def prepare_inputs(
     mask = check_mask(mask, shape)
     field = check_field(field, shape)
     field = np.where((mask > 0)[..., None], effective_field(field, settings), 0.0)
+    if settings.speed > 1:  # the multiplied field keeps to the contract's cap as well
+        field = check_field(field, shape, name=f"the motion field × {settings.speed:g}")
     return image, mask, field.astype(np.float32)
 
 
