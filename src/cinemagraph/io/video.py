@@ -9,7 +9,7 @@ path                               kind      what is written
                                              one GOP per loop tuned for the loop point
 ``*.webm``                         webm      VP9 (libvpx-vp9), yuv420p, constant quality CRF 30
 ``*.gif``                          gif       one palette, still pixels transparent, loops
-``*.webp``                         webp      lossy animated WebP (quality 90), loops forever
+``*.webp``                         webp      lossy animated WebP (quality 80), loops forever
 ``*.png`` / ``*.apng``             apng      animated PNG, lossless, loops forever
 ends in ``/`` or existing folder   frames    lossless ``0000.png``, ``0001.png``, …
 =================================  ========  ================================================
@@ -31,9 +31,10 @@ range) and tags the stream accordingly, which is what browsers and phones assume
 
 An H.264 loop hides its loop point (:func:`x264_loop_params`): in a GOP the P-frames drift
 from the source, so the wrap from the last frame back to the fresh I-frame would be a
-visible step, 1.4–2.5× a typical one on real photos at CRF 18. A finer I-frame and a last
-third of the loop that converges back to the source bring it to 1.26–1.38 (the rendered
-frames alone: 1.13–1.23), for files about 1.5× larger.
+visible step, 1.4–2.1× a typical one on real photos at CRF 18 where the rendered frames'
+own step is 0.96–1.12. A finer I-frame and a last third of the loop that converges back
+to the source bring it to 1.11–1.20, for files 1.5–1.9× larger
+(``benchmarks/bench_files.py``).
 
 GIF and WebP are written by Pillow (:mod:`.animated`): the GIF has one palette, draws
 still pixels once (so they are exactly still) and gets delays that average the frame
