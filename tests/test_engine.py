@@ -62,11 +62,12 @@ def test_box_loop_seam_is_a_typical_step(dx, dy):
 
 def test_diagonal_box_loop_seam_never_stands_out():
     # Diagonal flow in a box leaves corners that neither direction reaches mid-loop; they
-    # are filled smoothly, so mid-loop steps are a little smaller there.
+    # are filled with texture. The seam (frame N−1 back to the input) mirrors the first
+    # step (the input to frame 1): it may match the largest step, not stand out from it.
     image, mask, field = _scene(dx=0.6, dy=-0.9)
     frames = animate(image, mask, field, AnimateSettings(frames=24))
     seam, neighbours = _step_sizes(frames)
-    assert seam <= neighbours.max()
+    assert seam <= 1.02 * neighbours.max()
     assert seam <= 1.2 * np.median(neighbours)
 
 

@@ -63,7 +63,8 @@ def _splat_direction(source, runs, disp, valid, acc, coverage, lo, hi, gone,
     if sharpness > 0.0:
         splat_points_sharp(source, runs, disp, valid, np.float32(sharpness), acc)
         local_coverage(acc, coverage, lo, hi)
-        drop_unstable(acc, coverage, lo, hi)
+        if drop_unstable(acc, coverage, lo, hi):  # what is left decides the coverage
+            local_coverage(acc, coverage, lo, hi)
     else:
         splat_points(source, runs, disp, valid, acc)
         local_coverage(acc, coverage, lo, hi)
@@ -159,8 +160,8 @@ class FrameRenderer:
                                1.0, t_acc, sharpness=self.sharpness)
             acc[...] = t_acc.cpu().numpy()
             local_coverage(acc, coverage, self.lo, self.hi)
-            if self.sharpness > 0:
-                drop_unstable(acc, coverage, self.lo, self.hi)
+            if self.sharpness > 0 and drop_unstable(acc, coverage, self.lo, self.hi):
+                local_coverage(acc, coverage, self.lo, self.hi)
             coverage_shares(coverage, self.lo, self.hi, gone)
 
     def render(self, forward, backward, alpha_b: float, frame: np.ndarray, t: int = 0) -> None:

@@ -276,20 +276,24 @@ MIN_STABLE_SHARE = 0.5
 
 
 @numba.njit(cache=True, nogil=True)
-def drop_unstable(acc, coverage, lo, hi) -> None:
+def drop_unstable(acc, coverage, lo, hi) -> int:
     """Empty the pixels of a sharp splat (:func:`splat_points_sharp`) whose ``den`` is below
     :data:`MIN_STABLE_SHARE` of their ``coverage`` (float32 ``H×W``: the binomial blur of
     ``den``), in the spans ``[lo[y], hi[y])``: the compositing then takes their colour from
     the neighbourhood, as for any pixel a splat misses. An undistorted splat has ``den``
-    equal to its coverage everywhere and loses nothing."""
+    equal to its coverage everywhere and loses nothing. Returns how many were dropped (the
+    coverage is then to be measured again)."""
     share = np.float32(MIN_STABLE_SHARE)
+    dropped = 0
     for y in range(acc.shape[0]):
         for x in range(lo[y], hi[y]):
-            if acc[y, x, 3] < share * coverage[y, x]:
+            if acc[y, x, 3] < share * coverage[y, x] or acc[y, x, 3] < 0.0:
                 acc[y, x, 0] = 0.0
                 acc[y, x, 1] = 0.0
                 acc[y, x, 2] = 0.0
                 acc[y, x, 3] = 0.0
+                dropped += 1
+    return dropped
 
 
 def splat_packed(source: np.ndarray, disp: np.ndarray, valid: np.ndarray, acc: np.ndarray) -> None:
