@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,21 @@ def test_signal_inside_a_finaliser_is_not_swallowed() -> None:
         gc.collect()
         _wait_for_interrupt()
     assert caught.value.signum == signal.SIGINT
+
+
+def test_signal_inside_an_unrecognised_callback_is_sent_again(capsys) -> None:
+    """A weakref callback of any name swallows the interrupt; the hook sends it again."""
+    class Target:
+        pass
+
+    with stop_on_signals(), pytest.raises(Interrupted) as caught:
+        target = Target()
+        keep = weakref.ref(target, lambda _ref: signal.raise_signal(signal.SIGTERM))
+        del target
+        _wait_for_interrupt()
+    assert caught.value.signum == signal.SIGTERM
+    assert keep() is None
+    assert "Exception ignored" not in capsys.readouterr().err
 
 
 def test_in_finaliser_looks_at_the_callers() -> None:

@@ -7,14 +7,17 @@ exits with 128 + the signal's number (130 for Ctrl-C), as shells do.
 
 A signal that arrives while Python runs a finaliser (a ``__del__`` method or a ``weakref``
 callback, e.g. while numba's compiler frees LLVM objects) cannot stop the run from there:
-Python prints "Exception ignored in …" and carries on. Such a signal is deferred instead and
-sent again a moment later, when the finaliser has returned.
+Python would print "Exception ignored in …" and carry on. Such a signal is deferred instead
+and sent again a moment later, when the finaliser has returned — both when the handler sees
+that it runs inside a finaliser and, for callbacks it cannot recognise, when the interrupt
+reaches :data:`sys.unraisablehook`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -98,9 +101,19 @@ def stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous_hook = sys.unraisablehook
+
+    def resend_swallowed(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, Interrupted):
+            _resend_later(unraisable.exc_value.signum)
+        else:
+            previous_hook(unraisable)
+
     previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
+    sys.unraisablehook = resend_swallowed
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
