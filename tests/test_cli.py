@@ -257,3 +257,21 @@ def test_a_loop_too_long_for_its_region_warns_and_still_writes(inputs, capsys):
     code, _, err = run(["animate", inputs["image"], "--mask", inputs["mask"], "--direction",
                         270, "--speed", 1, "--frames", 12, "-q", "-o", d / "short.gif"], capsys)
     assert code == 0 and "warning" not in err
+
+
+def test_sharpness_and_crossfade_reach_the_renderer(inputs, capsys):
+    d = inputs["dir"]
+    base = ["animate", inputs["image"], "--mask", inputs["mask"], "--direction", 0,
+            "--speed", 0.7, "--frames", 6, "-q"]
+    frames = {}
+    for name, extra in {"default": [], "soft": ["--sharpness", 0, "--crossfade", 1]}.items():
+        code, _, err = run([*base, *extra, "-o", f"{d / name}{os.sep}"], capsys)
+        assert code == 0, err
+        frames[name] = np.stack([np.asarray(Image.open(p))
+                                 for p in sorted((d / name).glob("*.png"))])
+    assert np.array_equal(frames["default"][0], frames["soft"][0])  # frame 0 is the input
+    assert not np.array_equal(frames["default"][1:], frames["soft"][1:])
+    for bad in (["--sharpness", 2], ["--crossfade", 0.5], ["--fps", 1000]):
+        code, _, err = run([*base, *bad, "-o", d / "bad.mp4"], capsys)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert not (d / "bad.mp4").exists()

@@ -277,7 +277,8 @@ def animate_image(
             speed=speed, motion_settings=motion_settings,
         )
     if synthesis_model is None and outputs and not return_frames:
-        write_outputs(outputs, iter_frames(still, union, motion, settings, progress=progress),
+        write_outputs(outputs, iter_frames(still, union, motion, settings, progress=progress,
+                                           regions=regions),
                       settings.fps, inputs=inputs, overwrite=overwrite, quality=quality,
                       width=output_width, count=settings.frames)
         return None

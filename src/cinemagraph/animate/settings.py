@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import CinemagraphError
+from ..limits import MAX_FPS, MAX_FRAMES, MIN_FPS
 from ..seeds import check_seed
 
 #: Image width at which speeds given "at 512 px" are taken literally.
@@ -19,8 +20,8 @@ BLENDS = ("contrast", "linear")
 class AnimateSettings:
     """How a motion field becomes a looping video.
 
-    frames:     number of frames N in the loop (frame N would equal frame 0); ≥ 2.
-    fps:        playback rate of written videos, frames per second; > 0.
+    frames:     number of frames N in the loop (frame N would equal frame 0); 2 … 10 000.
+    fps:        playback rate of written videos, frames per second; 0.1 … 240.
     speed:      multiplier applied to the motion field; ≥ 0.
     max_speed:  optional clamp of |M| in px/frame *at 512 px image width*, applied before
                 ``speed`` (the published method uses 1.0); scaled with the image width.
@@ -57,10 +58,13 @@ class AnimateSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.frames, bool) or not isinstance(self.frames, int) or self.frames < 2:
-            raise CinemagraphError(f"frames must be an integer ≥ 2, got {self.frames!r}")
-        if not (math.isfinite(self.fps) and self.fps > 0):
-            raise CinemagraphError(f"fps must be a positive number, got {self.fps!r}")
+        if (isinstance(self.frames, bool) or not isinstance(self.frames, int)
+                or not 2 <= self.frames <= MAX_FRAMES):
+            raise CinemagraphError(
+                f"frames must be a whole number from 2 to {MAX_FRAMES}, got {self.frames!r}")
+        if not (math.isfinite(self.fps) and MIN_FPS <= self.fps <= MAX_FPS):
+            raise CinemagraphError(
+                f"fps must lie in [{MIN_FPS:g}, {MAX_FPS:g}] frames per second, got {self.fps!r}")
         if not (math.isfinite(self.speed) and self.speed >= 0):
             raise CinemagraphError(f"speed must be a number ≥ 0, got {self.speed!r}")
         if self.max_speed is not None and not (

@@ -98,6 +98,12 @@ def loop_options(command: Callable) -> Callable:
                      show_default=True,
                      help="Mixing of the forward and backward splat: keep the texture's "
                           "contrast mid-loop, or the plain (linear) mean, which fades it."),
+        click.option("--sharpness", type=float, default=0.4, show_default=True,
+                     help="Splat kernel from 0 (bilinear: softer, calmest) to 1 (Catmull-Rom: "
+                          "keeps the most detail, fine texture shows more as it moves)."),
+        click.option("--crossfade", type=float, default=2.0, show_default=True,
+                     help="Power of the forward/backward crossfade, 1 to 8: 1 is linear, "
+                          "higher spends fewer frames in the 50/50 mix (less ghosting)."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
                      show_default=True, help="Where to compute."),
         click.option("--seed", type=int, default=0, show_default=True,
@@ -121,6 +127,8 @@ def settings_from(kwargs: dict) -> AnimateSettings:
         feather=kwargs.pop("feather"),
         importance=kwargs.pop("importance"),
         blend=kwargs.pop("blend"),
+        sharpness=kwargs.pop("sharpness"),
+        crossfade=kwargs.pop("crossfade"),
         device=kwargs.pop("device"),
         seed=kwargs.pop("seed"),
     )
