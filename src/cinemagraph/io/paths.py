@@ -37,17 +37,23 @@ def check_not_input(output: str | os.PathLike[str],
             )
 
 
+def check_output_file(output: str | os.PathLike[str], sources: list[Path]) -> None:
+    """Check one file to be written: not one of ``sources``, not a folder, writable."""
+    check_not_input(output, sources)
+    target = Path(output)
+    if target.is_dir():
+        raise CinemagraphError(f"cannot write {target}: it is a folder")
+    check_writable(target)
+
+
 def check_output_files(outputs: Iterable[str | os.PathLike[str] | None],
                        inputs: Iterable[str | os.PathLike[str] | None]) -> None:
     """Check files to be written: none is an input, none is given twice, each is writable."""
     sources = present(inputs)
     seen: dict[Path, Path] = {}
     for target in present(outputs):
-        check_not_input(target, sources)
         key = target.resolve()
         if key in seen:
             raise CinemagraphError(f"output {target} is given twice (also as {seen[key]})")
         seen[key] = target
-        if target.is_dir():
-            raise CinemagraphError(f"cannot write {target}: it is a folder")
-        check_writable(target)
+        check_output_file(target, sources)

@@ -73,7 +73,7 @@ from tqdm import tqdm
 from ..contract import check_frames
 from ..errors import CinemagraphError
 from .atomic import atomic_file, atomic_folder, check_writable
-from .paths import check_not_input, present
+from .paths import check_output_file, present
 
 #: Output kind for each (lower-case) file extension.
 KIND_BY_EXTENSION: dict[str, str] = {
@@ -239,10 +239,7 @@ def check_outputs(
             _check_frames_not_input(original, target, sources)
             check_frames_folder(target, overwrite)
         else:
-            check_not_input(original, sources)
-            if target.is_dir():
-                raise CinemagraphError(f"cannot write {target}: it is a folder")
-            check_writable(target)
+            check_output_file(original, sources)
         checked.append(target)
     return checked
 

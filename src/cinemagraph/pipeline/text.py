@@ -155,20 +155,6 @@ def _check_inputs_outside(folder: Path, inputs: list[Path]) -> None:
                 "copy it elsewhere first")
 
 
-def _learned_models(settings: TextSettings) -> tuple[Any, Any]:
-    """The learned models the settings name, loaded before any other work (None if not)."""
-    motion = synthesis = None
-    if settings.motion_model:
-        from ..learned import load_motion_model
-
-        motion = load_motion_model(settings.motion_model, settings.device)
-    if settings.synthesis_model:
-        from ..learned import load_synthesis_model
-
-        synthesis = load_synthesis_model(settings.synthesis_model, settings.device)
-    return motion, synthesis
-
-
 def _reusable(run: RunFolder, stage: str, key: str,
               log: Callable[[str], None] | None) -> bool:
     """Whether a stage's recorded result can be reused; says so when a file of it changed."""
@@ -251,7 +237,10 @@ def make_cinemagraph(
                           stacklevel=2)
     else:
         named_fluids(fluids)
-    motion_net, synthesis_net = _learned_models(settings)
+    from ..api import load_learned_models  # before any other work: a bad checkpoint fails now
+
+    motion_net, synthesis_net = load_learned_models(
+        settings.motion_model or None, settings.synthesis_model or None, settings.device)
     timings: dict[str, float] = {}
     reused: list[str] = []
     run.update(prompt=prompt, seed=gen.seed)
