@@ -227,3 +227,13 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(photo, capsys, monkeypatch, 
     assert err.strip().splitlines() == [err.strip()] and "the disk is full" in err
     assert digests(photo) == before
     assert sorted(p.name for p in photo.iterdir()) == ["field.npy", "mask.png", "scene.png"]
+
+
+def test_a_model_that_fails_to_load_leaves_no_run_folder(tmp_path):
+    def missing_weights():
+        raise CinemagraphError("model 'M' is not in the Hugging Face cache")
+
+    folder = tmp_path / "runs" / "new"
+    with pytest.raises(CinemagraphError, match="not in the Hugging Face cache"):
+        make_cinemagraph(PROMPT, folder, SETTINGS, load_pipe=missing_weights)
+    assert list(tmp_path.iterdir()) == []

@@ -243,7 +243,6 @@ def make_cinemagraph(
         settings.motion_model or None, settings.synthesis_model or None, settings.device)
     timings: dict[str, float] = {}
     reused: list[str] = []
-    run.update(prompt=prompt, seed=gen.seed)
 
     # Stages 1 + 2 — generate the artistic image and its twin, with attention statistics.
     key_generate = stage_key("generate", {
@@ -272,6 +271,7 @@ def make_cinemagraph(
         save_generation(result, run.path, settings.model, device)
         run.mark_done("generate", key_generate, files_generate, time.perf_counter() - start,
                       twin_prompt=result.twin_prompt)
+    run.update(prompt=prompt, seed=gen.seed)  # once there is a run: a failed load writes nothing
     timings["generate"] = seconds_of(run.stage_entry("generate"))
     image = load_image(run.file("image.png"))
     twin = load_image(run.file("twin.png"))
