@@ -20,7 +20,6 @@ the finished stages; the model is loaded only when stage 1 has to run.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import os
@@ -34,22 +33,26 @@ from typing import Any
 
 import numpy as np
 
-from ..animate import AnimateSettings, animate
+from ..animate import AnimateSettings
 from ..errors import CinemagraphError
-from ..io.images import load_field, load_image, load_mask, save_field
-from ..io.video import check_outputs, check_quality, check_width, write_outputs
+from ..io.images import load_image, load_mask
+from ..io.video import check_outputs, check_quality, check_width
 from ..mask import MaskSettings, choose_segmenter, save_masks, union_mask
 from ..mask.files import mask_file_name, read_mask
 from ..mask.segmenter import named_fluids
-from ..motion import MotionSettings, save_field_preview, scene_motion_field
+from ..motion import MotionSettings, scene_motion_field
 from ..motion.hints import HintLike, check_hints
 from ..motion.vocabulary import NEUTRAL
 from ..motion.words import parse_motion
-from .runfolder import RUN_FILE, RunFolder, file_digest, seconds_of, stage_key
-
-#: Video formats a run can write besides the default ``cinemagraph.mp4``.
-FORMATS = {"mp4": "cinemagraph.mp4", "webm": "cinemagraph.webm", "gif": "cinemagraph.gif",
-           "png": "cinemagraph.png", "webp": "cinemagraph.webp", "frames": "frames/"}
+from .runfolder import RunFolder, file_digest, seconds_of, stage_key
+from .stages import (
+    FORMATS,
+    animate_stage,
+    motion_stage,
+    output_paths,
+    reusable,
+    say,
+)
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,6 @@ class TextResult:
     reused: list[str]
 
 
-#: Files of the stages before animate, never removed as stale outputs.
-STAGE_FILES = ("image.png", "twin.png", "attention.npz", "motion.npy", "motion.png", RUN_FILE)
-
-
 def prompt_slug(prompt: str, limit: int = 48) -> str:
     """A folder-friendly name for a prompt: lower-case words joined by ``-``."""
     words = re.findall(r"[a-z0-9]+", prompt.lower())
@@ -140,11 +139,6 @@ def _asdict(settings: Any) -> Any:
     return dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings
 
 
-def _say(log: Callable[[str], None] | None, text: str) -> None:
-    if log is not None:
-        log(text)
-
-
 def _check_inputs_outside(folder: Path, inputs: list[Path]) -> None:
     """Refuse inputs that lie in the run folder: the run rewrites its files."""
     home = folder.resolve()
@@ -153,45 +147,6 @@ def _check_inputs_outside(folder: Path, inputs: list[Path]) -> None:
             raise CinemagraphError(
                 f"{path} lies in the run folder {folder}, whose files this run rewrites: "
                 "copy it elsewhere first")
-
-
-def _reusable(run: RunFolder, stage: str, key: str,
-              log: Callable[[str], None] | None) -> bool:
-    """Whether a stage's recorded result can be reused; says so when a file of it changed."""
-    if run.is_done(stage, key):
-        return True
-    if run.stage_entry(stage).get("key") == key:
-        changed = run.changed_files(stage)
-        if changed:
-            _say(log, f"{stage}: {', '.join(changed)} changed since this run wrote "
-                      f"{'it' if len(changed) == 1 else 'them'}; computing again")
-    return False
-
-
-def _recorded_files(run: RunFolder, stage: str) -> list[str]:
-    files = run.stage_entry(stage).get("files")
-    return [name for name in files if isinstance(name, str)] if isinstance(files, dict) else []
-
-
-def _remove_outputs(run: RunFolder, names: set[str]) -> None:
-    """Remove outputs an earlier run wrote that the current settings no longer ask for."""
-    from ..io.video import FRAMES_MANIFEST, manifest_frames
-
-    for name in sorted(names):
-        path = run.file(name)
-        if Path(name).name != name or name in STAGE_FILES:
-            continue
-        if path.is_dir():
-            for frame in sorted(manifest_frames(path) or ()):
-                with contextlib.suppress(OSError):
-                    (path / frame).unlink()
-            with contextlib.suppress(OSError):
-                (path / FRAMES_MANIFEST).unlink()
-            with contextlib.suppress(OSError):
-                path.rmdir()
-        elif path.is_file():
-            with contextlib.suppress(OSError):
-                path.unlink()
 
 
 def make_cinemagraph(
@@ -219,8 +174,7 @@ def make_cinemagraph(
     gen.validate()
     settings.twin.validate()
     run = RunFolder(Path(folder) if folder is not None else default_run_folder(prompt, gen.seed))
-    outputs = [str(run.path / FORMATS[f]) if f != "frames" else f"{run.path / 'frames'}{os.sep}"
-               for f in dict.fromkeys(settings.formats)]
+    outputs = output_paths(run, settings.formats)
     user_masks = [(name, Path(path)) for name, path in settings.user_masks]
     models = [Path(p) for p in (settings.motion_model, settings.synthesis_model) if p]
     _check_inputs_outside(run.path, [path for _, path in user_masks] + models)
@@ -250,11 +204,11 @@ def make_cinemagraph(
         "twin": _asdict(settings.twin),
     })
     files_generate = ["image.png", "twin.png", "attention.npz"]
-    if _reusable(run, "generate", key_generate, log):
+    if reusable(run, "generate", key_generate, log):
         reused.append("generate")
-        _say(log, "generate: reusing image.png, twin.png from the run folder")
+        say(log, "generate: reusing image.png, twin.png from the run folder")
     else:
-        _say(log, f"generate: {gen.steps} DDIM steps for the image and its twin")
+        say(log, f"generate: {gen.steps} DDIM steps for the image and its twin")
         from ..diffusion.generate import generate
         from ..diffusion.run import save_generation
 
@@ -285,9 +239,9 @@ def make_cinemagraph(
     previous = run.stage_entry("mask").get("masks")
     previous = previous if isinstance(previous, dict) and all(
         isinstance(v, str) for v in previous.values()) else {}
-    if _reusable(run, "mask", key_mask, log) and previous:
+    if reusable(run, "mask", key_mask, log) and previous:
         reused.append("mask")
-        _say(log, "mask: reusing the masks from the run folder")
+        say(log, "mask: reusing the masks from the run folder")
         masks = {name: load_mask(run.file(file), image.shape[:2])
                  for name, file in previous.items()}
     else:
@@ -309,7 +263,7 @@ def make_cinemagraph(
                       masks=names, source="user" if user_masks else "attention")
         masks = {name: load_mask(run.file(file), image.shape[:2])
                  for name, file in names.items()}
-        _say(log, f"mask: {', '.join(masks)} ({'your masks' if user_masks else 'from attention'})")
+        say(log, f"mask: {', '.join(masks)} ({'your masks' if user_masks else 'from attention'})")
     timings["mask"] = seconds_of(run.stage_entry("mask"))
     union = union_mask(masks)
 
@@ -318,26 +272,17 @@ def make_cinemagraph(
         "motion": _asdict(settings.motion), "hints": [(h.x, h.y, h.dx, h.dy) for h in hints],
         "model": file_digest(settings.motion_model) if settings.motion_model else None,
     }, key_mask)
-    if _reusable(run, "motion", key_motion, log):
-        reused.append("motion")
-        _say(log, "motion: reusing motion.npy from the run folder")
-        field_ = load_field(run.file("motion.npy"), image.shape[:2])
-    else:
-        start = time.perf_counter()
+    def compute_motion() -> np.ndarray:
         if motion_net is not None:
             if pipe is not None:
                 from ..learned import TextEncoder
 
                 motion_net.attach_text_encoder(TextEncoder.from_pipeline(pipe))
-            field_ = motion_net.predict(twin, union, prompt, hints)
-        else:
-            field_ = scene_motion_field(twin, list(masks.items()), prompt, hints,
-                                        settings.motion)
-        save_field(run.file("motion.npy"), field_)
-        save_field_preview(run.file("motion.png"), field_, union)
-        run.mark_done("motion", key_motion, ["motion.npy", "motion.png"],
-                      time.perf_counter() - start)
-        _say(log, "motion: motion.npy, motion.png")
+            return motion_net.predict(twin, union, prompt, hints)
+        return scene_motion_field(twin, list(masks.items()), prompt, hints, settings.motion)
+
+    field_ = motion_stage(run, key_motion, image.shape[:2], union, compute_motion, log=log,
+                          reused=reused)
     timings["motion"] = seconds_of(run.stage_entry("motion"))
 
     # Stage 5 — animate the artistic image.
@@ -348,25 +293,11 @@ def make_cinemagraph(
                                            ("output_width", settings.output_width))
            if value is not None},
     }, key_motion)
-    frames = None
-    written = [Path(p) for p in outputs]
-    if _reusable(run, "animate", key_animate, log) and not return_frames:
-        reused.append("animate")
-        _say(log, "animate: the videos are up to date")
-    else:
-        start = time.perf_counter()
-        if synthesis_net is not None:
-            frames = synthesis_net.render(image, union, field_, settings.animate,
-                                          progress=progress)
-        else:
-            frames = animate(image, union, field_, settings.animate, progress=progress)
-        stale = set(_recorded_files(run, "animate"))
-        written = write_outputs(outputs, frames, settings.animate.fps, progress=progress,
-                                quality=settings.quality, width=settings.output_width)
-        _remove_outputs(run, stale - {p.name for p in written})
-        run.mark_done("animate", key_animate, [p.name for p in written],
-                      time.perf_counter() - start)
-        _say(log, "animate: " + ", ".join(str(p) for p in written))
+    frames, written = animate_stage(
+        run, key_animate, image, union, field_, settings.animate, outputs,
+        synthesis_net=synthesis_net, quality=settings.quality,
+        output_width=settings.output_width, return_frames=return_frames, progress=progress,
+        log=log, reused=reused)
     timings["animate"] = seconds_of(run.stage_entry("animate"))
 
     run.update(prompt=prompt, seed=gen.seed, timings=timings)
