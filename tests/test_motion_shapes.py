@@ -52,12 +52,28 @@ def test_a_straight_channel_runs_along_its_axis_at_the_fluid_speed():
     channel = (np.abs((xs - 30) - 0.6 * ys) <= 12).astype(np.float32)
     field = motion_field(blank(height, width), channel, "river", settings=SMOOTH)
     inner = core(channel, 6)
-    inner[:24] = inner[72:] = False  # where it crosses the frame it enters square to it
     axis = screen_angle(np.array([0.6, 1.0]))  # down the channel, towards the viewer
     assert np.percentile(angle_gap(screen_angle(field[inner]), float(axis)), 95) < 5
+    # it crosses the frame at its own slant, not square to the frame's edge
+    for rows in (slice(0, 12), slice(84, 96)):
+        assert angle_gap(screen_angle(field[rows][inner[rows]]), float(axis)).max() < 5
     speed = np.hypot(*field[inner].T)
     np.testing.assert_allclose(speed, fluid_speed("river", width), rtol=0.02)
 
+
+
+def test_a_bending_channel_crosses_the_frame_along_its_own_course():
+    size = 192
+    ys, xs = np.mgrid[0:size, 0:size]
+    radius = np.hypot(xs - size, ys - size)
+    ring = ((radius > 90) & (radius < 128)).astype(np.float32)  # in at the bottom, out right
+    field = motion_field(blank(size, size), ring, "river", settings=SMOOTH)
+    tangent = np.stack([-(ys - size), xs - size], axis=-1).astype(np.float64)
+    unit = field / np.maximum(np.linalg.norm(field, axis=-1, keepdims=True), 1e-9)
+    cos = np.abs(np.sum(unit * tangent, axis=-1)) / np.linalg.norm(tangent, axis=-1)
+    inner = core(ring, 6)
+    for near_frame in (inner & (ys >= size - 12), inner & (xs >= size - 12)):
+        assert np.percentile(np.degrees(np.arccos(np.clip(cos[near_frame], 0, 1))), 95) < 8
 
 def test_a_level_channel_without_words_drifts_slowly_and_words_choose_the_way():
     height, width = 64, 128

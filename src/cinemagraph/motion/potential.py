@@ -6,8 +6,12 @@ fluid: the velocity is v = −∇φ where φ solves Laplace's equation Δφ = 0 
 * φ given on the inflow and outflow boundaries (Dirichlet), and
 * no flux through the rest of its boundary (Neumann): the fluid slides along its banks.
 
-For a fluid confined to a channel (a river) each way in or out is a cross-section of equal
-potential: φ = 1 on the inflow, 0 on the outflow. For a region that is a window onto a
+For a fluid confined to a channel (a river) each way in or out through a bank is a
+cross-section of equal potential: φ = 1 on the inflow, 0 on the outflow. Where the channel
+crosses the frame, φ instead changes along the frame's edge with the channel's slant there
+(measured between its cross-section on the edge and one further in), so a river that
+leaves the picture at a slant keeps its course to the edge instead of turning square to
+it. For a region that is a window onto a
 larger body of fluid (sky, sea, smoke) φ = −d·x there, the potential of a uniform stream:
 where nothing is in the way the flow is exactly uniform along d.
 
@@ -255,6 +259,80 @@ def _region_gradient(phi: np.ndarray, cells: np.ndarray) -> np.ndarray:
     return grad
 
 
+#: A channel's slant where it crosses the frame is read between its cross-section on the
+#: frame and the one this share of that cross-section's length further in …
+SLANT_DEPTH = 0.5
+#: … and is at most this many degrees from square to the frame.
+MAX_SLANT_DEG = 70.0
+
+
+def _run_slant(labels: np.ndarray, part: int, cells_on_edge: np.ndarray) -> float:
+    """The slant of a channel where it crosses the frame: how far (in cells, along the
+    frame's side) its centre line moves per cell inwards. ``labels``: the grid's labels
+    with the side in question as row 0; ``cells_on_edge``: the columns of one run of the
+    part's cells on that row. 0 (square) when the part does not reach deep enough."""
+    centre = float(cells_on_edge.mean())
+    depth = max(2, round(SLANT_DEPTH * cells_on_edge.size))
+    if depth >= labels.shape[0]:
+        return 0.0
+    row = labels[depth] == part
+    if not row.any():
+        return 0.0
+    segments, count = ndimage.label(row)
+    centres = np.asarray(ndimage.mean(np.arange(row.size), segments, np.arange(1, count + 1)),
+                         dtype=np.float64)
+    nearest = float(centres[np.argmin(np.abs(centres - centre))])
+    limit = math.tan(math.radians(MAX_SLANT_DEG))
+    return float(np.clip((nearest - centre) / depth, -limit, limit))
+
+
+def _open_port_values(grid: SolverGrid, ports: np.ndarray, inflow: np.ndarray,
+                      level: np.ndarray, extent: np.ndarray) -> np.ndarray:
+    """Potential on a channel's openings onto the frame such that the flow crosses the
+    frame along the channel's own slant there (:func:`_run_slant`) rather than square to it.
+
+    Along each run of opening cells on one side of the frame the potential changes with the
+    slant at the channel's mean gradient (one over its ``extent`` along its main
+    direction), falling the way the flow goes; its mean over the run is the mean of
+    ``level`` there (the uniform stream's potential, 1 upstream … 0 downstream). Float64
+    ``h×w``, meaningful on ``ports`` only; ``inflow``: bool ``h×w``, the ports the flow
+    enters by."""
+    h, w = ports.shape
+    out = np.zeros((h, w))
+    taken = np.zeros((h, w), dtype=bool)
+    # each side seen with the frame's edge as row 0: (flip to that view, its inverse)
+    views = (
+        (lambda a: a, lambda a: a),
+        (lambda a: a[::-1], lambda a: a[::-1]),
+        (lambda a: a.T, lambda a: a.T),
+        (lambda a: a.T[::-1], lambda a: a[::-1].T),
+    )
+    for view, back in views:
+        labels, on = view(grid.labels), view(ports)[0] & ~view(taken)[0]
+        if not on.any():
+            continue
+        lev, scale = view(level)[0], 1.0 / np.maximum(extent[labels[0]], 1.0)
+        entering = view(inflow)[0]
+        runs, count = ndimage.label(on)
+        side = np.zeros(on.shape)
+        for run in range(1, count + 1):
+            where = np.flatnonzero(runs == run)
+            part = int(labels[0, where[0]])
+            slant = _run_slant(labels, part, where)
+            along = slant / math.hypot(1.0, slant)
+            # the flow runs along (slant, 1) inwards at an inflow, the other way at an outflow
+            slope = -(1.0 if entering[where].any() else -1.0) * along * scale[where]
+            offsets = np.cumsum(slope) - slope[0]
+            side[where] = offsets - offsets.mean() + lev[where].mean()
+        result = np.zeros(view(out).shape)
+        result[0] = np.where(on, side, 0.0)
+        mask = np.zeros(result.shape, dtype=bool)
+        mask[0] = on
+        out = np.where(back(mask), back(result), out)
+        taken |= back(mask)
+    return out
+
+
 def potential_flow(grid: SolverGrid, directions: np.ndarray,
                    channel: bool = False) -> np.ndarray:
     """Unit-mean-speed potential flow on the grid's region.
@@ -313,6 +391,15 @@ def potential_flow(grid: SolverGrid, directions: np.ndarray,
     fixed[ys, xs] = inflow | outflow | uniform
     if channel:
         values[ys, xs, 0] = np.where(inflow & ~uniform, 1.0, 0.0)
+        ports = np.zeros((h, w), dtype=bool)
+        ports[ys, xs] = (inflow | outflow) & edge & ~uniform
+        if ports.any():
+            level = np.zeros((h, w))
+            level[ys, xs] = (high[lab] - along) / np.maximum(extent[lab], 1.0)
+            entering = np.zeros((h, w), dtype=bool)
+            entering[ys, xs] = inflow
+            open_values = _open_port_values(grid, ports, entering, level, extent)
+            values[ports, 0] = open_values[ports]
     else:
         values[ys, xs, 0] = np.where(uniform, 0.0, -along)
     phi = solve_laplace(cells, fixed, values)[..., 0]
