@@ -8,13 +8,16 @@ JavaScript served by the package, with no build step and nothing fetched from el
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .config import StudioConfig
 
 __all__ = ["StudioConfig", "create_app"]
 
 
-def create_app(config: StudioConfig | None = None):
+def create_app(config: StudioConfig | None = None, load_pipe: Callable[[], Any] | None = None):
     """The studio's ASGI application (FastAPI); see :func:`.app.create_app`."""
     from .app import create_app as _create_app
 
-    return _create_app(config)
+    return _create_app(config, load_pipe)

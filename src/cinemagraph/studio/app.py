@@ -17,8 +17,8 @@ import re
 import secrets
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,14 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import CinemagraphError
-from ..io.atomic import atomic_file
-from ..io.images import load_image, pixel_limit
 from .config import StudioConfig
+from .models import TextModel
+from .pictures import open_picture, picture_info
 from .project import (
     DIRECTIONS,
+    MOTION_FILE,
     SPEEDS,
+    TWIN_FILE,
     Arrow,
     LoopSettings,
     command_line,
@@ -45,19 +47,17 @@ from .render import (
     ExportJob,
     Scene,
     png_bytes,
+    project_motion,
     render_preview,
-    resize_image,
     run_export,
     write_project_files,
 )
-from .sessions import Picture, Session, SessionStore, UnknownSession
+from .sessions import Session, SessionStore, UnknownSession
 from .smart_select import smart_select
-from .uploads import check_picture, check_size, decode_grey_png
+from .text_mode import ModelJob, check_prompt, run_find, run_generation
+from .uploads import check_size, decode_grey_png
 
 STATIC = Path(__file__).with_name("static")
-
-#: The Stable Diffusion model the prompt box would use.
-TEXT_MODEL = "CompVis/stable-diffusion-v1-4"
 
 _JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 _DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]*)$")
@@ -106,54 +106,6 @@ def _png_url(mask: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
 
 
-@cache
-def weights_status(model: str = TEXT_MODEL) -> dict:
-    """Whether the prompt box can work: the SD weights in the Hugging Face cache, or why not."""
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        found = isinstance(try_to_load_from_cache(model, "model_index.json"), str)
-    except Exception:
-        found = False
-    if found:
-        return {"available": True, "message": f"Stable Diffusion weights found ({model})."}
-    from ..diffusion.models import missing_weights_message
-
-    return {"available": False,
-            "message": "Text mode is off: " + missing_weights_message(model, "the model")}
-
-
-def _open_picture(session: Session, data: bytes, config: StudioConfig) -> dict:
-    """Check and keep an uploaded picture as the session's picture; the project restarts."""
-    checked = check_picture(data, config.max_upload_bytes, config.max_upload_pixels)
-    path = session.folder / f"picture{checked.suffix}"
-    for old in session.folder.glob("picture.*"):
-        old.unlink()
-    with atomic_file(path) as tmp:
-        tmp.write_bytes(data)
-    with pixel_limit(config.max_upload_pixels):
-        still = load_image(path)  # EXIF orientation applied
-    height, width = still.shape[:2]
-    work = (resize_image(still, config.work_side) * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
-    previews = {side: resize_image(still, side).astype(np.float32)
-                for side in {config.draft_side, config.preview_side}}
-    del still
-    with session.lock:
-        session.picture = Picture(path, width, height, work, previews)
-        session.regions, session.arrows = [], []
-        session.freeze = np.zeros(work.shape[:2], np.float32)
-        session.version += 1
-        session.previews.clear()
-    return _picture_info(session)
-
-
-def _picture_info(session: Session) -> dict:
-    picture = session.need_picture()
-    h, w = picture.work_shape
-    return {"width": picture.width, "height": picture.height, "work_width": w,
-            "work_height": h, "url": f"/api/sessions/{session.id}/picture.jpg?v={session.version}"}
-
-
 def _set_project(session: Session, data: Any) -> None:
     picture = session.need_picture()
     if not isinstance(data, dict):
@@ -200,7 +152,10 @@ def _project_json(session: Session) -> dict:
         "arrows": [vars(a) for a in session.arrows],
         "settings": vars(settings),
         "command": command_line(picture.path.name, session.regions, session.arrows, settings,
-                                "cinemagraph.mp4"),
+                                "cinemagraph.mp4",
+                                MOTION_FILE if picture.twin_path is not None else None),
+        **({"twin": TWIN_FILE, "prompt": picture.prompt} if picture.twin_path is not None
+           else {}),
     }
 
 
@@ -211,7 +166,9 @@ def _project_zip(session: Session) -> bytes:
     picture = session.need_picture()
     folder = session.folder / f"save-{secrets.token_hex(4)}"
     try:
-        write_project_files(folder, scene, picture.path)
+        paths = write_project_files(folder, scene, picture.path, twin=picture.twin_path)
+        if picture.twin_path is not None and scene.regions:
+            project_motion(folder, scene, picture.path.name, paths, [])
         meta = _project_json(session)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -253,7 +210,11 @@ def _load_project_zip(session: Session, data: bytes, config: StudioConfig) -> di
         if not isinstance(meta, dict) or not re.fullmatch(r"picture\.(jpg|png|webp)",
                                                           str(meta.get("picture"))):
             raise CinemagraphError("the project's project.json does not name its picture")
-        info = _open_picture(session, member(meta["picture"], "picture"), config)
+        twin = member(TWIN_FILE, "twin") if meta.get("twin") == TWIN_FILE else None
+        info = open_picture(session, member(meta["picture"], "picture"), config, twin=twin)
+        if twin is not None and isinstance(meta.get("prompt"), str):
+            session.need_picture().prompt = meta["prompt"][:400]
+            info = picture_info(session)
         regions = meta.get("regions", [])
         if not isinstance(regions, list):
             raise CinemagraphError("the project's regions must be a list")
@@ -272,15 +233,19 @@ def _load_project_zip(session: Session, data: bytes, config: StudioConfig) -> di
     return {"picture": info, "project": project}
 
 
-def create_app(config: StudioConfig | None = None) -> FastAPI:
+def create_app(config: StudioConfig | None = None,
+               load_pipe: Callable[[], Any] | None = None) -> FastAPI:
     """The studio application. Its sessions live under ``config.root`` (or a temporary
-    folder, removed at shutdown: ``app.state.sessions.close()``)."""
+    folder, removed at shutdown: ``app.state.sessions.close()``). The prompt box uses
+    ``config.model`` (loaded on first use), or the pipeline ``load_pipe()`` returns."""
     config = config or StudioConfig()
     store = SessionStore(config)
+    text_model = TextModel(config.model, config.device, load_pipe)
     app = FastAPI(title="cinemagraph studio", docs_url=None, redoc_url=None,
                   openapi_url=None, on_shutdown=[store.close])
     app.state.sessions = store
     app.state.config = config
+    app.state.text_model = text_model
 
     @app.exception_handler(CinemagraphError)
     async def _user_error(request: Request, exc: CinemagraphError) -> JSONResponse:
@@ -313,7 +278,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
 
     @app.get("/api/weights")
     def weights() -> dict:
-        return weights_status()
+        return text_model.status()
 
     @app.get("/api/status")
     def status() -> dict:
@@ -332,7 +297,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         data = await _body(request, config.max_upload_bytes, "picture")
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(_open_picture, session, data, config)
+        return await run_in_threadpool(open_picture, session, data, config)
 
     @app.get("/api/sessions/{session_id}/picture.jpg")
     def picture_jpeg(session_id: str) -> Response:
@@ -362,7 +327,9 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         side = config.draft_side if draft else config.preview_side
         result = session.previews.get(quality)
         if result is None or result[0] != version:
-            result = (version, render_preview(scene, picture.previews[side], draft))
+            result = (version, render_preview(scene, picture.previews[side], draft,
+                                              picture.motion_image(side)
+                                              if picture.twin_path is not None else None))
             with session.lock:
                 if session.version == version:
                     session.previews[quality] = result
@@ -409,6 +376,53 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         mask = await run_in_threadpool(smart_select, picture.work, box, point)
         return {"mask": _png_url(mask), "pixels": int((mask > 0).sum())}
 
+    def _start_model_job(session: Session, kind: str, target: Callable[..., None],
+                         *args: Any) -> dict:
+        with session.lock:
+            if any(job.state == "running" for job in session.model_jobs.values()):
+                raise CinemagraphError("the model is still working for this tab: wait for it")
+            job = ModelJob(secrets.token_hex(8), kind)
+            session.model_jobs[job.id] = job
+        threading.Thread(target=target, args=(job, text_model, session, config, *args),
+                         daemon=True, name=f"{kind}-{job.id}").start()
+        return job.describe()
+
+    def _need_weights() -> None:
+        status = text_model.status()
+        if not status["available"]:
+            raise CinemagraphError(status["message"])
+
+    @app.post("/api/sessions/{session_id}/generate")
+    async def generate(session_id: str, request: Request) -> dict:
+        session = store.get(session_id)
+        data = await _json(request)
+        data = data if isinstance(data, dict) else {}
+        _need_weights()
+        prompt = check_prompt(data.get("prompt"))
+        seed = data.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+            raise CinemagraphError(f"the seed must be a whole number from 0 to 2³² − 1, "
+                                   f"got {seed!r}")
+        return _start_model_job(session, "generate", run_generation, prompt, seed)
+
+    @app.post("/api/sessions/{session_id}/find")
+    async def find(session_id: str, request: Request) -> dict:
+        session = store.get(session_id)
+        data = await _json(request)
+        picture = session.need_picture()
+        words = check_prompt(data.get("prompt") if isinstance(data, dict) else None, "prompt")
+        if picture.attention is None or words != picture.prompt:
+            _need_weights()
+        return _start_model_job(session, "find", run_find, words)
+
+    @app.get("/api/sessions/{session_id}/jobs/{job_id}")
+    def model_job(session_id: str, job_id: str) -> dict:
+        session = store.get(session_id)
+        job = session.model_jobs.get(job_id) if _JOB_ID.match(job_id) else None
+        if job is None:
+            raise NotFound("no such job")
+        return job.describe()
+
     @app.get("/api/sessions/{session_id}/command")
     def command(session_id: str) -> dict:
         session = store.get(session_id)
@@ -432,7 +446,8 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
             job_id = secrets.token_hex(8)
             job = ExportJob(job_id, kind, session.folder / "exports" / job_id)
             session.jobs[job_id] = job
-        threading.Thread(target=run_export, args=(job, scene, picture.path), daemon=True,
+        threading.Thread(target=run_export, args=(job, scene, picture.path, picture.twin_path),
+                         daemon=True,
                          name=f"export-{job_id}").start()
         return job.describe()
 

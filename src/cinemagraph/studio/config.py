@@ -26,6 +26,12 @@ class StudioConfig:
     preview_side:      longer side of the looping preview (≤ 512).
     draft_side:        longer side of the quick first preview shown while the full one renders.
     root:              folder for the sessions' folders; None = a new temporary folder.
+    model:             the Stable Diffusion 1.x model of the prompt box (a Hugging Face id
+                       in the cache, or a local diffusers folder).
+    device:            where the model runs: auto, cpu or cuda.
+    text_steps:        DDIM steps of a generated picture (and its twin).
+    text_size:         side in pixels of a generated picture (a multiple of 8).
+    inversion_steps:   DDIM inversion steps of "find from the prompt" on a photo.
     """
 
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
@@ -36,6 +42,11 @@ class StudioConfig:
     preview_side: int = 512
     draft_side: int = 256
     root: Path | None = None
+    model: str = "CompVis/stable-diffusion-v1-4"
+    device: str = "auto"
+    text_steps: int = 50
+    text_size: int = 512
+    inversion_steps: int = 50
 
     def __post_init__(self) -> None:
         if self.max_upload_bytes < 1024:
@@ -48,5 +59,12 @@ class StudioConfig:
             raise CinemagraphError(f"max sessions must be ≥ 1, got {self.max_sessions}")
         if not 16 <= self.draft_side <= self.preview_side <= 512:
             raise CinemagraphError("preview sizes must satisfy 16 ≤ draft ≤ preview ≤ 512")
+        for name, steps in (("text steps", self.text_steps),
+                            ("inversion steps", self.inversion_steps)):
+            if not 1 <= steps <= 1000:
+                raise CinemagraphError(f"{name} must be between 1 and 1000, got {steps}")
+        if self.text_size % 8 or not 64 <= self.text_size <= 1024:
+            raise CinemagraphError("the generated picture's size must be a multiple of 8 from "
+                                   f"64 to 1024 pixels, got {self.text_size}")
         if self.work_side < self.preview_side:
             raise CinemagraphError("the painting size must be at least the preview size")

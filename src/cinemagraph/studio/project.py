@@ -50,6 +50,12 @@ MAX_SPEED_SCALE = 20.0
 MAX_REGIONS = 16
 MAX_ARROWS = 64
 
+#: A generated picture's natural twin, in the session folder and in a saved project.
+TWIN_FILE = "twin.png"
+
+#: A generated picture's motion field (computed on its twin), in a saved project.
+MOTION_FILE = "motion.npy"
+
 _NAME = re.compile(r"^[a-z][a-z ]{0,39}$")
 
 assert all(word in DIRECTION_WORDS for word in DIRECTIONS if word)
@@ -212,16 +218,22 @@ def mask_file(index: int) -> str:
 
 
 def command_line(picture: str, regions: Sequence[Region], arrows: Sequence[Arrow],
-                 settings: LoopSettings, output: str) -> str:
+                 settings: LoopSettings, output: str, motion_file: str | None = None) -> str:
     """The ``cinemagraph animate`` command that renders this project from its saved files
-    (paths relative to the project folder) into ``output``."""
+    (paths relative to the project folder) into ``output``. ``motion_file``: a saved field
+    (a generated picture's, computed on its twin) that replaces the prompt and hints."""
     args = ["cinemagraph", "animate", picture]
     for index, region in enumerate(regions):
         args += ["--mask", f"{region.label}={mask_file(index)}"]
-    args += ["--soft-mask", "--prompt", scene_prompt(regions)]
-    for arrow in arrows:
-        args += ["--hint", ",".join(repr(float(v)) for v in arrow.hint(settings.fps))]
-    args += ["--turbulence", repr(settings.turbulence), "--frames", str(settings.frames),
+    args += ["--soft-mask"]
+    if motion_file is not None:
+        args += ["--motion", motion_file]
+    else:
+        args += ["--prompt", scene_prompt(regions)]
+        for arrow in arrows:
+            args += ["--hint", ",".join(repr(float(v)) for v in arrow.hint(settings.fps))]
+        args += ["--turbulence", repr(settings.turbulence)]
+    args += ["--frames", str(settings.frames),
              "--fps", repr(settings.fps), "--speed-scale", repr(settings.speed),
              "--seed", str(settings.seed), "-o", output]
     return shlex.join(args)

@@ -28,10 +28,12 @@ from ..animate import AnimateSettings, iter_frames
 from ..api import load_regions, motion_from_arguments
 from ..errors import CinemagraphError
 from ..io.atomic import atomic_file
-from ..io.images import load_image, save_image
+from ..io.images import load_image, save_field, save_image
 from ..io.video import write_outputs
 from ..motion.visualize import field_preview
 from .project import (
+    MOTION_FILE,
+    TWIN_FILE,
     Arrow,
     LoopSettings,
     Region,
@@ -148,8 +150,11 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def render_preview(scene: Scene, image: np.ndarray, draft: bool) -> Preview:
-    """The looping preview of ``scene`` on ``image`` (float32, the picture downscaled).
+def render_preview(scene: Scene, image: np.ndarray, draft: bool,
+                   motion_image: np.ndarray | None = None) -> Preview:
+    """The looping preview of ``scene`` on ``image`` (float32, the picture downscaled);
+    the motion is computed on ``motion_image`` (a generated picture's twin, the same size)
+    when given.
 
     A draft renders at most :data:`DRAFT_FRAMES` frames of the same loop: the motion per
     frame is scaled up and the fps down so that it moves as the full loop does.
@@ -164,7 +169,8 @@ def render_preview(scene: Scene, image: np.ndarray, draft: bool) -> Preview:
              for x, y, dx, dy in (a.hint(scene.settings.fps) for a in scene.arrows)]
     loop = scene.settings
     motion = engine_step(lambda: motion_from_arguments(
-        image, labelled, prompt=scene_prompt(scene.regions), hints=hints,
+        image if motion_image is None else motion_image, labelled,
+        prompt=scene_prompt(scene.regions), hints=hints,
         motion_settings=loop.motion_settings()), notes)
     frames_count = min(loop.frames, DRAFT_FRAMES) if draft else loop.frames
     ratio = loop.frames / frames_count
@@ -177,12 +183,14 @@ def render_preview(scene: Scene, image: np.ndarray, draft: bool) -> Preview:
 
 
 def write_project_files(folder: Path, scene: Scene, picture: Path,
-                        work_masks: bool = True) -> list[Path]:
-    """The project's files in ``folder``: the picture, one full-size mask per region (what
-    the command line reads) and, with ``work_masks``, the masks as painted (to reopen the
-    project). Returns the region mask paths."""
+                        work_masks: bool = True, twin: Path | None = None) -> list[Path]:
+    """The project's files in ``folder``: the picture (and a generated picture's ``twin``),
+    one full-size mask per region (what the command line reads) and, with ``work_masks``,
+    the masks as painted (to reopen the project). Returns the region mask paths."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(picture, folder / picture.name)
+    if twin is not None:
+        shutil.copyfile(twin, folder / TWIN_FILE)
     masks = region_masks(scene.regions, scene.freeze, (scene.height, scene.width))
     paths = []
     for index, mask in enumerate(masks):
@@ -193,6 +201,30 @@ def write_project_files(folder: Path, scene: Scene, picture: Path,
         if scene.freeze.size:
             save_image(folder / "edit/freeze.png", scene.freeze)
     return paths
+
+
+def project_motion(folder: Path, scene: Scene, picture_name: str, mask_paths: list[Path],
+                   notes: list[str]) -> tuple[np.ndarray, list, np.ndarray, np.ndarray]:
+    """The full-size loop's inputs from the project files in ``folder``, read as the command
+    line reads them: the picture, its labelled regions, their union and the motion field.
+
+    The motion is computed on the twin when the project has one (a generated picture, as
+    in text mode) and then saved as ``motion.npy`` for the command line."""
+    still = load_image(folder / picture_name)
+    regions = load_regions([(region.label, path) for region, path
+                            in zip(scene.regions, mask_paths, strict=True)],
+                           still.shape[:2], soft=True)
+    scene.labelled([mask for _, mask in regions])
+    union = np.maximum.reduce([mask for _, mask in regions])
+    twin = folder / TWIN_FILE
+    source = load_image(twin) if twin.exists() else still
+    hints = [arrow.hint(scene.settings.fps) for arrow in scene.arrows]
+    motion = engine_step(lambda: motion_from_arguments(
+        source, regions, prompt=scene_prompt(scene.regions), hints=hints,
+        motion_settings=scene.settings.motion_settings()), notes)
+    if twin.exists():
+        save_field(folder / MOTION_FILE, motion)
+    return still, regions, union, motion
 
 
 @dataclass
@@ -227,27 +259,20 @@ def _zip_folder(folder: Path, target: Path) -> None:
                 archive.write(item, item.name)
 
 
-def run_export(job: ExportJob, scene: Scene, picture: Path) -> None:
-    """Render ``scene`` at full size into ``job.folder`` as the command line would."""
+def run_export(job: ExportJob, scene: Scene, picture: Path, twin: Path | None = None) -> None:
+    """Render ``scene`` at full size into ``job.folder`` as the command line would (the
+    motion from ``twin``, a generated picture's, when given)."""
     try:
         scene.check()
         project = job.folder / "project"
         job.stage = "writing the masks"
-        mask_paths = write_project_files(project, scene, picture, work_masks=False)
+        mask_paths = write_project_files(project, scene, picture, work_masks=False, twin=twin)
         output = job.folder / job.filename
         job.command = command_line(picture.name, scene.regions, scene.arrows, scene.settings,
-                                   job.filename)
+                                   job.filename, MOTION_FILE if twin is not None else None)
         job.stage = "computing the motion"
-        still = load_image(project / picture.name)
-        regions = load_regions([(region.label, path) for region, path
-                                in zip(scene.regions, mask_paths, strict=True)],
-                               still.shape[:2], soft=True)
-        scene.labelled([mask for _, mask in regions])
-        union = np.maximum.reduce([mask for _, mask in regions])
-        hints = [arrow.hint(scene.settings.fps) for arrow in scene.arrows]
-        motion = engine_step(lambda: motion_from_arguments(
-            still, regions, prompt=scene_prompt(scene.regions), hints=hints,
-            motion_settings=scene.settings.motion_settings()), job.notes)
+        still, _, union, motion = project_motion(project, scene, picture.name, mask_paths,
+                                                 job.notes)
         job.progress = 0.05
         settings = scene.settings.animate_settings()
         job.stage = "rendering frames"

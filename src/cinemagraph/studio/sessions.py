@@ -40,6 +40,16 @@ class Picture:
     height: int
     work: np.ndarray  #: uint8 h×w×3, the picture the page paints on
     previews: dict[int, np.ndarray] = field(default_factory=dict)  #: side → float32 image
+    #: A generated picture's natural twin, whose motion animates it (as in text mode).
+    twin_path: Path | None = None
+    twin_previews: dict[int, np.ndarray] = field(default_factory=dict)  #: side → float32
+    prompt: str = ""  #: the prompt that generated the picture
+    attention: Any = None  #: the attention statistics captured while generating it
+
+    def motion_image(self, side: int) -> np.ndarray:
+        """The picture the motion is computed on at preview size ``side``: the twin when
+        there is one, else the picture itself."""
+        return self.twin_previews.get(side, self.previews[side])
 
     @property
     def work_shape(self) -> tuple[int, int]:
@@ -62,6 +72,7 @@ class Session:
     version: int = 0  #: bumped on every edit
     previews: dict[str, Any] = field(default_factory=dict)  #: quality → last preview
     jobs: dict[str, Any] = field(default_factory=dict)  #: export id → job
+    model_jobs: dict[str, Any] = field(default_factory=dict)  #: generation/find id → job
 
     def need_picture(self) -> Picture:
         if self.picture is None:

@@ -21,6 +21,8 @@ const state = {
   version: 0,             // of the edits sent to the server
   busy: false,
   again: false,
+  weights: false,         // whether the Stable Diffusion model can run here
+  modelBusy: false,       // a generation or a search is running
 };
 
 // ---------------------------------------------------------------- messages and requests
@@ -597,7 +599,9 @@ async function showPicture(info) {
   state.freeze = layer(w, h);
   player.image = null;
   $("#preview").dataset.playing = "false";
+  if (info.prompt) $("#prompt").value = info.prompt;
   updateHistoryButtons();
+  updateModelButtons();
 }
 
 async function loadProject(file) {
@@ -619,6 +623,92 @@ async function loadProject(file) {
     setSettings(project.settings);
     renderRegions(); drawMasks(); drawArrows(); edited();
     say(`Loaded ${file.name}.`);
+  } catch (error) { say(error.message, true); }
+}
+
+// ---------------------------------------------------------------- text mode
+
+function updateModelButtons() {
+  const generated = Boolean(state.picture && state.picture.generated);
+  $("#prompt").disabled = !(state.weights || generated);
+  $("#generate").disabled = !state.weights || state.modelBusy;
+  $("#find").disabled = !(state.weights || generated) || !state.picture || state.modelBusy;
+}
+
+async function runModelJob(path, body) {
+  // Start a generation or a search and follow its progress; returns its result.
+  const bar = $("#model-progress");
+  const status = $("#model-status");
+  state.modelBusy = true; updateModelButtons();
+  bar.hidden = false; bar.value = 0;
+  try {
+    let job = await api(sessionPath(path), json("POST", body));
+    while (job.state === "running") {
+      status.textContent = `${job.stage} (${Math.round(job.progress * 100)}%)`;
+      bar.value = job.progress;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = await api(sessionPath(`jobs/${job.id}`));
+    }
+    if (job.state !== "done") throw new Error(job.error || "the model failed");
+    status.textContent = "";
+    const notes = $("#notes");
+    notes.replaceChildren(...job.notes.map((text) => {
+      const item = document.createElement("li"); item.textContent = text; return item;
+    }));
+    return job.result;
+  } finally {
+    bar.hidden = true;
+    state.modelBusy = false; updateModelButtons();
+  }
+}
+
+async function addProposedRegions(proposed) {
+  const [w, h] = workSize();
+  for (const region of proposed) {
+    const canvas = layer(w, h);
+    addMaskImage(canvas, await loadImage(region.mask));
+    addRegion(region.name, { canvas });
+  }
+}
+
+async function generatePicture() {
+  const prompt = $("#prompt").value.trim();
+  if (!prompt) { say("type a prompt first: what the picture shows and what moves", true); return; }
+  say(`Generating “${prompt}”…`);
+  $("#model-status").dataset.done = "false";
+  try {
+    const result = await runModelJob("generate", { prompt, seed: 0 });
+    await showPicture(result.picture);
+    await addProposedRegions(result.regions);
+    if (!state.regions.length) addRegion("water");
+    state.active = 0;
+    renderRegions(); drawMasks(); drawArrows(); edited();
+    const names = result.regions.map((r) => r.name).join(", ");
+    $("#model-status").textContent = `Generated; its twin gives the motion`;
+    $("#model-status").dataset.done = "generate";
+    say(`Generated ${result.picture.width}×${result.picture.height} from the prompt. Regions found from the attention: ${names || "none"}; refine them with the brush.`);
+  } catch (error) { say(error.message, true); }
+}
+
+async function findRegions() {
+  const prompt = $("#prompt").value.trim();
+  if (!prompt) { say("type the fluids to find first (water, clouds, smoke …)", true); return; }
+  say(`Finding ${prompt}…`);
+  $("#model-status").dataset.done = "false";
+  try {
+    const result = await runModelJob("find", { prompt });
+    remember();
+    const lone = state.regions.length === 1 && !hasPaint();
+    if (lone) state.regions = [];
+    await addProposedRegions(result.regions);
+    if (!state.regions.length) addRegion("water");
+    state.active = Math.max(0, state.regions.length - result.regions.length);
+    renderRegions(); drawMasks(); edited();
+    const names = result.regions.map((r) => r.name).join(", ");
+    const how = result.source === "attention" ? "the attention captured while generating" : "DDIM inversion";
+    $("#model-status").textContent = `Found ${names || "nothing"}`;
+    $("#model-status").dataset.done = "find";
+    say(`Found from the prompt (${how}): ${names || "nothing"}; refine with the brush and eraser.`);
   } catch (error) { say(error.message, true); }
 }
 
@@ -729,6 +819,9 @@ async function start() {
   document.querySelectorAll("#export-buttons button").forEach((b) => b.addEventListener("click", () => startExport(b.dataset.format)));
   $("#copy-command").addEventListener("click", copyCommand);
   $("#save-project").addEventListener("click", saveProject);
+  $("#generate").addEventListener("click", generatePicture);
+  $("#find").addEventListener("click", findRegions);
+  $("#prompt").addEventListener("keydown", (e) => { if (e.key === "Enter" && !$("#generate").disabled) generatePicture(); });
   document.addEventListener("keydown", (e) => {
     if (e.target.matches("input, textarea, select")) return;
     const key = e.key.toLowerCase();
@@ -750,11 +843,12 @@ async function start() {
     state.session = (await session).session;
     document.body.dataset.ready = "true";
     const weights = await api("/api/weights");
-    $("#weights-message").textContent = weights.message;
-    $("#prompt").disabled = $("#generate").disabled = true;
-    if (weights.available) {
-      $("#weights-message").textContent += " Generating from a prompt runs with `cinemagraph create`; open its image here.";
-    }
+    state.weights = Boolean(weights.available);
+    const line = $("#weights-message");
+    line.textContent = weights.message;
+    line.classList.toggle("warning", !state.weights);
+    line.dataset.available = String(state.weights);
+    updateModelButtons();
   } catch (error) { say(`cannot reach the studio server: ${error.message}`, true); }
 }
 

@@ -1,0 +1,76 @@
+"""Opening a picture in a session: an upload, a saved project's picture or a generated one.
+
+The picture's bytes are checked by content and kept as ``picture.<suffix>`` in the session
+folder; the page paints on a copy at most ``work_side`` pixels long, and the previews use
+copies at the preview sizes. A generated picture also keeps its natural twin
+(``twin.png``), whose motion animates it as in text mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..io.atomic import atomic_file
+from ..io.images import load_image, pixel_limit
+from .config import StudioConfig
+from .render import resize_image
+from .sessions import Picture, Session
+from .uploads import check_picture
+
+#: The file a generated picture's twin is kept in, in the session folder and the project.
+TWIN_FILE = "twin.png"
+
+
+def _sizes(config: StudioConfig) -> set[int]:
+    return {config.draft_side, config.preview_side}
+
+
+def open_picture(session: Session, data: bytes, config: StudioConfig,
+                 twin: bytes | None = None) -> dict:
+    """Check and keep ``data`` as the session's picture (and ``twin``, PNG bytes of the
+    same size, as the picture its motion is computed on); the project restarts."""
+    checked = check_picture(data, config.max_upload_bytes, config.max_upload_pixels)
+    path = session.folder / f"picture{checked.suffix}"
+    for old in [*session.folder.glob("picture.*"), session.folder / TWIN_FILE]:
+        old.unlink(missing_ok=True)
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
+    with pixel_limit(config.max_upload_pixels):
+        still = load_image(path)  # EXIF orientation applied
+    height, width = still.shape[:2]
+    twin_path, twin_previews = None, {}
+    if twin is not None:
+        twin_path = session.folder / TWIN_FILE
+        with atomic_file(twin_path) as tmp:
+            tmp.write_bytes(twin)
+        with pixel_limit(config.max_upload_pixels):
+            natural = load_image(twin_path)
+        if natural.shape != still.shape:
+            from ..errors import CinemagraphError
+
+            twin_path.unlink()
+            raise CinemagraphError(
+                f"the twin is {natural.shape[1]}×{natural.shape[0]}, not the picture's "
+                f"{width}×{height}")
+        twin_previews = {side: resize_image(natural, side).astype(np.float32)
+                         for side in _sizes(config)}
+    work = (resize_image(still, config.work_side) * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+    previews = {side: resize_image(still, side).astype(np.float32) for side in _sizes(config)}
+    del still
+    with session.lock:
+        session.picture = Picture(path, width, height, work, previews, twin_path=twin_path,
+                                  twin_previews=twin_previews)
+        session.regions, session.arrows = [], []
+        session.freeze = np.zeros(work.shape[:2], np.float32)
+        session.version += 1
+        session.previews.clear()
+    return picture_info(session)
+
+
+def picture_info(session: Session) -> dict:
+    """What the page needs to show the session's picture."""
+    picture = session.need_picture()
+    h, w = picture.work_shape
+    return {"width": picture.width, "height": picture.height, "work_width": w,
+            "work_height": h, "url": f"/api/sessions/{session.id}/picture.jpg?v={session.version}",
+            "generated": picture.twin_path is not None, "prompt": picture.prompt}
