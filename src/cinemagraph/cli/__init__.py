@@ -16,6 +16,7 @@ import click
 
 from ..errors import CinemagraphError
 from .animate import animate_command
+from .batch import batch_command
 from .create import create_command
 from .dataset import dataset_command
 from .demo import demo_command
@@ -93,5 +94,6 @@ cli.add_command(dataset_command)
 cli.add_command(train_motion_command)
 cli.add_command(train_synthesis_command)
 cli.add_command(studio_command)
+cli.add_command(batch_command)
 
 __all__ = ["cli", "main"]
