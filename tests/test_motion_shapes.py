@@ -90,6 +90,31 @@ def test_a_level_channel_without_words_drifts_slowly_and_words_choose_the_way():
     assert angle_gap(screen_angle(told[inner]), 180.0).max() < 3
 
 
+
+@pytest.mark.parametrize("tilt_deg", [4.0, 8.0])
+def test_a_level_channel_whose_far_bank_rises_runs_slowly_towards_its_lower_nearer_end(
+        tilt_deg):
+    height, width = 96, 256
+    ys, xs = np.mgrid[0:height, 0:width]
+    rise = math.tan(math.radians(tilt_deg))
+    river = (ys >= 40 - rise * (xs - width / 2)).astype(np.float32)  # far bank higher right
+    full = fluid_speed("river", width)
+    for mask, way in ((river, 180.0), (river[:, ::-1].copy(), 0.0)):
+        field = motion_field(blank(height, width), mask, "river", settings=SMOOTH)
+        inner = core(mask, 6)
+        assert np.median(angle_gap(screen_angle(field[inner]), way)) < tilt_deg + 3
+        assert np.median(np.hypot(*field[inner].T)) == pytest.approx(UNSURE_SIGN_SPEED * full,
+                                                                      rel=0.05)
+
+
+def test_a_channel_level_within_a_cameras_roll_keeps_the_plain_guess():
+    height, width = 96, 256
+    ys, xs = np.mgrid[0:height, 0:width]
+    rise = math.tan(math.radians(1.0))
+    river = (ys >= 40 - rise * (xs - width / 2)).astype(np.float32)
+    field = motion_field(blank(height, width), river, "river", settings=SMOOTH)
+    assert (field[core(river, 6)][:, 0] > 0).mean() > 0.95
+
 def narrowing_chute(height: int, width: int, wide: float, narrow: float) -> np.ndarray:
     ys, xs = np.mgrid[0:height, 0:width]
     half = wide - (wide - narrow) * ys / (height - 1)  # wide at the top, narrow below
@@ -179,6 +204,15 @@ def test_a_lake_moves_towards_its_near_shore_side():
     assert (field[inner][:, 0] < 0).mean() > 0.95
     mirrored = motion_field(blank(height, width), lake[:, ::-1].copy(), "lake", settings=SMOOTH)
     assert (mirrored[inner[:, ::-1]][:, 0] > 0).mean() > 0.95
+    # it also runs out of the frame's bottom, over all its width: the viewer stands on a
+    # shore too, and the water runs into the corner between the two shores, as far down
+    # the screen again as it runs along its far shore
+    along = shore_axes(make_grid(lake > 0, 128))[1]
+    assert along[0] < 0
+    corner = float(screen_angle(along + np.array([0.0, 1.0])))
+    assert angle_gap(corner, float(screen_angle(along))) > 25
+    assert np.median(angle_gap(screen_angle(field[inner]), corner)) < 5
+    assert np.median(angle_gap(screen_angle(mirrored[inner[:, ::-1]]), 540.0 - corner)) < 5
 
 
 def test_a_tilted_shore_tilts_the_drift_and_words_still_win():

@@ -233,7 +233,7 @@ def _grid_motion(grid: SolverGrid, image: np.ndarray, spec: FluidSpec,
     fall's white water from what else its mask holds."""
     placed = place_hints(grid, hints)
     if mode == SHORE:
-        base = shore_axes(grid)
+        base = shore_axes(grid, towards_viewer=True)
     else:
         base = part_directions(grid, direction, along_channel=mode == CHANNEL)
     directions = hint_directions(placed, base)

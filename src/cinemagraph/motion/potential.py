@@ -51,6 +51,9 @@ EXTREME_FRACTION = 0.05
 MAX_SPEED_RATIO = 3.0
 #: A channel's axis within this many degrees of horizontal points right, else down.
 LEVEL_DEG = 15.0
+#: A level channel tilted at least this many degrees runs towards its lower end (the end
+#: nearer the viewer); below it the tilt is within a hand-held camera's roll.
+PERSPECTIVE_TILT_DEG = 2.0
 #: A channel's part smaller than this share of its largest part runs as the largest does.
 SMALL_PART_SHARE = 0.2
 #: A word direction within this many degrees of a channel's axis flows along the axis.
@@ -68,10 +71,12 @@ def _per_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray
 
 
 def _orient(axes: np.ndarray) -> np.ndarray:
-    """Flip axes (K×2) to point down the screen, or right when within LEVEL_DEG of level."""
+    """Flip axes (K×2) to point down the screen, towards the viewer: a level channel whose
+    far end still sits at least PERSPECTIVE_TILT_DEG higher in the frame runs towards its
+    lower, nearer end; one within that of level runs right."""
     norm = np.linalg.norm(axes, axis=1, keepdims=True)
     axes = np.where(norm > 1e-9, axes / np.maximum(norm, 1e-12), np.array([0.0, 1.0]))
-    level = np.abs(axes[:, 1]) < math.sin(math.radians(LEVEL_DEG))
+    level = np.abs(axes[:, 1]) < math.sin(math.radians(PERSPECTIVE_TILT_DEG))
     sign = np.where(level, np.sign(axes[:, 0]), np.sign(axes[:, 1]))
     return axes * np.where(sign == 0, 1.0, sign)[:, None]
 
@@ -138,8 +143,9 @@ def channel_axes(grid: SolverGrid) -> np.ndarray:
     part wider than tall runs along its far bank (:func:`~.shore.shore_axes`: a river seen
     across), any other part from its centroid towards the opening (a river coming towards
     the viewer); with none, along its long axis (principal component); straight down for a
-    round blob. Oriented down the screen, or right for level channels. Row 0 (outside the
-    region) is unused. Parts smaller than SMALL_PART_SHARE of the largest run as it does.
+    round blob. Oriented down the screen, towards the viewer; a level channel towards its
+    lower end when it is tilted at least PERSPECTIVE_TILT_DEG, else right. Row 0 (outside
+    the region) is unused. Parts smaller than SMALL_PART_SHARE of the largest run as it does.
     """
     labels, count = grid.labels, grid.count
     ys, xs = np.nonzero(grid.cells)

@@ -7,7 +7,13 @@ image's top edge) traces the horizon or far shore; a robust line through it (the
 of pairwise slopes, Theil–Sen) gives the direction, tilted at most :data:`MAX_TILT_DEG`
 from level. Without such an edge the part drifts level. Which way along it: towards the
 side where the water meets a near shore rather than the frame (waves run in towards a
-beach); right when both sides look alike.
+beach); right when both sides look alike. When the water has such a near shore on one side
+and also runs out of the frame's bottom edge, the viewer stands on a shore too, just below
+the picture, and the waves run in towards the corner between the two: the direction tilts
+down the screen by the share of the part's width that the bottom edge cuts (a full share,
+45°). Without a side shore there is no telling which way along the horizon the water
+moves, and it stays level: sideways, slow and plausible rather than boldly towards the
+viewer.
 
 Nearer the viewer the same motion covers more pixels: the speed grows linearly from the
 part's top row to its bottom row, from :data:`FAR_SPEED` to :data:`NEAR_SPEED` times the
@@ -67,10 +73,14 @@ def shore_side(own: np.ndarray, left_col: int, grid_width: int) -> int:
     return 1 if right_shore > left_shore else -1
 
 
-def shore_axes(grid: SolverGrid) -> np.ndarray:
+def shore_axes(grid: SolverGrid, towards_viewer: bool = False) -> np.ndarray:
     """Per part, the unit direction (dx, dy) along its far shore: ``(count+1)×2``, pointing
     towards its near shore's side (:func:`shore_side`), right when that is unclear. Row 0
-    (outside the region) is unused."""
+    (outside the region) is unused.
+
+    ``towards_viewer``: a part with a near shore on one side that also runs out of the
+    frame's bottom edge turns towards the viewer as well, into the corner between the two
+    shores: down by the share of its width the bottom edge cuts (45° when all of it)."""
     labels, count = grid.labels, grid.count
     axes = np.tile(np.array([1.0, 0.0]), (count + 1, 1))
     limit = math.tan(math.radians(MAX_TILT_DEG))
@@ -85,8 +95,11 @@ def shore_axes(grid: SolverGrid) -> np.ndarray:
         far = rows > 0  # an edge at the image's top is no shore
         slope = float(np.clip(_median_slope(cols[far].astype(float), rows[far].astype(float)),
                               -limit, limit))
-        side = -1.0 if shore_side(own, found[1].start, labels.shape[1]) < 0 else 1.0
-        axes[part] = side * np.array([1.0, slope]) / math.hypot(1.0, slope)
+        towards = shore_side(own, found[1].start, labels.shape[1])
+        axis = (-1.0 if towards < 0 else 1.0) * np.array([1.0, slope]) / math.hypot(1.0, slope)
+        if towards_viewer and towards != 0 and found[0].stop == labels.shape[0]:
+            axis = axis + np.array([0.0, float(np.mean(own[-1]))])  # the viewer's own shore
+        axes[part] = axis / np.linalg.norm(axis)
     return axes
 
 

@@ -32,10 +32,13 @@ aurora      aurora, northern lights                             drift right  0.4
 "Along its channel" means the direction comes from the region's shape: between the two
 openings onto the frame that lie farthest apart, along the far bank of a wide region with
 one opening, from the region towards a lone opening otherwise, or along its long axis when
-it does not touch the frame; pointing down the screen (towards the viewer) or, for level
-channels, to the right (slowly: the sign is a guess). "Along the shore" means
-sideways, parallel to the region's far shore or horizon (:mod:`.shore`). Direction words
-win over both ("towards the viewer" is straight down the screen).
+it does not touch the frame; pointing down the screen (towards the viewer). A level
+channel (within 15° of level) runs towards the end that sits lower in the frame, the end
+nearer the viewer, or to the right when it is level within 2°; either way slowly, as the
+sign is a guess. "Along the shore" means sideways, parallel to the region's far shore or
+horizon, towards the side with a near shore, and turned towards the viewer when the water
+also runs out of the frame's bottom (:mod:`.shore`). Direction words win over both
+("towards the viewer" is straight down the screen).
 
 A prompt that names none of these fluids gets the neutral default :data:`NEUTRAL`: a slow
 drift to the right (0.5 px/frame, light turbulence).
