@@ -279,6 +279,13 @@ def test_smart_select_finds_the_bright_object(studio) -> None:
     assert inside.mean() > 0.9 and (mask > 0).sum() < 1.3 * inside.size
 
 
+def test_smart_select_that_finds_nothing_says_what_to_do(studio) -> None:
+    client, _ = studio
+    sid = _session(client, np.full((H, W, 3), 90, np.uint8))
+    reply = client.post(f"/api/sessions/{sid}/select", json={"box": [20, 10, 60, 40]})
+    assert reply.status_code == 400 and "drag a box" in reply.json()["error"]
+
+
 def test_export_keeps_frozen_and_unpainted_pixels_and_the_command_reproduces_it(
         studio, tmp_path: Path, monkeypatch) -> None:
     client, _ = studio

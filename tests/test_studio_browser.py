@@ -1,6 +1,9 @@
 """The studio end to end in a real headless Chromium, as a user works: open a picture,
 paint a region with mouse strokes, drag an arrow, freeze a spot, watch the preview play,
-export an MP4 (and the lossless frames) and download them; then check the video.
+export an MP4 (and the lossless frames) and download them; then check the video. And with
+a tiny random Stable Diffusion model behind the prompt box: generate a picture from a
+prompt, find regions from the prompt (captured attention, DDIM inversion), smart select a
+region with a dragged box, save the project and load it in a fresh tab.
 
 Screenshots of every step go to the test's temporary folder (``screenshots/``); the editor's
 one is copied to ``docs/studio.png`` when ``CINEMAGRAPH_STUDIO_SCREENSHOT`` is set.
@@ -8,6 +11,7 @@ one is copied to ``docs/studio.png`` when ``CINEMAGRAPH_STUDIO_SCREENSHOT`` is s
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -15,6 +19,7 @@ import socket
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -51,11 +56,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture()
-def server(tmp_path: Path):
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free local port, in a thread; yields its address."""
     import uvicorn
 
-    app = create_app(StudioConfig(root=tmp_path / "sessions"))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     runner = uvicorn.Server(config)
@@ -65,9 +70,17 @@ def server(tmp_path: Path):
     while not runner.started:
         assert time.monotonic() < deadline, "the studio server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    runner.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    with serving(create_app(StudioConfig(root=tmp_path / "sessions"))) as url:
+        yield url
 
 
 @pytest.fixture()
@@ -317,3 +330,138 @@ def _decode(path: Path) -> np.ndarray:
         str(path), output_params=["-sws_flags", "bicubic+accurate_rnd+full_chroma_int"])
     width, height = next(reader)["size"]
     return np.stack([np.frombuffer(buf, np.uint8).reshape(height, width, 3) for buf in reader])
+
+
+TEXT_PROMPT = "a waterfall between hills, oil painting"
+#: The sky, as a box dragged with smart select (picture pixels).
+SKY_BOX = ((1, 1), (254, 58))
+
+
+@pytest.fixture()
+def text_server(tmp_path: Path):
+    """The studio with a tiny random Stable Diffusion model behind its prompt box."""
+    from cinemagraph.diffusion.tiny import tiny_pipeline
+
+    pipe = tiny_pipeline(seed=0)
+    config = StudioConfig(root=tmp_path / "sessions", text_steps=4, text_size=128,
+                          inversion_steps=3)
+    with serving(create_app(config, load_pipe=lambda: pipe)) as url:
+        yield url
+
+
+def _region_pixels(page: Page) -> list[int]:
+    """Painted pixels (alpha ≥ 128) of each region on the page."""
+    return page.driver.execute_script("""
+        return state.regions.map((r) => {
+          const data = r.canvas.getContext('2d').getImageData(0, 0, r.canvas.width,
+                                                              r.canvas.height).data;
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] >= 128) n += 1;
+          return n;
+        });""")
+
+
+def _region_names(page: Page) -> list[str]:
+    return page.driver.execute_script("return state.regions.map((r) => r.name)")
+
+
+def _model_done(page: Page, kind: str) -> bool:
+    if page.error():
+        raise AssertionError(page.error())
+    return page.find("#model-status").get_attribute("data-done") == kind
+
+
+def test_prompt_find_smart_select_and_project_loading_as_a_user(text_server, browser,
+                                                                tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    picture = _picture(tmp_path / "lake.png")
+    browser.get(text_server)
+    _wait(lambda: page.find("#weights-message").get_attribute("data-available") == "true",
+          "the prompt box to say the model is ready")
+    assert page.find("#prompt").is_enabled() and page.find("#generate").is_enabled()
+    assert not page.find("#find").is_enabled()  # no picture yet
+
+    # Generate a picture from a prompt: its fluids come back as regions, and it plays.
+    page.find("#prompt").send_keys(TEXT_PROMPT)
+    page.find("#generate").click()
+    _wait(lambda: _model_done(page, "generate"), "the picture to be generated", page=page)
+    assert browser.execute_script("return state.picture.generated") is True
+    assert (browser.execute_script("return [state.picture.width, state.picture.height]")
+            == [128, 128])
+    assert _region_names(page) == ["waterfall"]
+    assert _region_pixels(page)[0] > 0
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the generated picture's preview", page=page)
+    page.shot("generated-from-prompt")
+
+    # Find from the prompt on the generated picture: the attention captured while generating.
+    page.find("#find").click()
+    _wait(lambda: _model_done(page, "find"), "the regions to be found", page=page)
+    assert "captured while generating" in page.find("#message").text
+    assert _region_names(page) == ["waterfall", "waterfall"]
+    page.shot("found-from-attention")
+
+    # Open a photo; smart select the sky with a dragged box.
+    browser.execute_script("arguments[0].hidden = false", page.find("#file"))
+    page.find("#file").send_keys(str(tmp_path / "lake.png"))
+    browser.execute_script("arguments[0].hidden = true", page.find("#file"))
+    _wait(lambda: "Opened" in page.find("#message").text, "the photo to open")
+    name = page.find(".region-name")
+    name.clear()
+    name.send_keys("clouds\t")
+    page.tool("select")
+    page.drag(list(SKY_BOX))
+    _wait(lambda: "Smart select added" in page.find("#message").text or page.error(),
+          "smart select", page=page)
+    assert page.error() is None
+    mask = np.asarray(browser.execute_script("""
+        const c = state.regions[0].canvas;
+        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+                          .filter((_, i) => i % 4 === 3));""")).reshape(H, W)
+    selected = mask >= 128
+    assert selected.sum() > 0.2 * (SKY_BOX[1][0] - SKY_BOX[0][0]) * (SKY_BOX[1][1] - SKY_BOX[0][1])
+    assert not selected[SKY_BOX[1][1] + 2:].any()  # nothing below the box
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the smart-selected preview", page=page)
+    page.shot("smart-select")
+
+    # Find from the prompt on the photo: DDIM inversion, a region per fluid named.
+    page.find("#prompt").clear()
+    page.find("#prompt").send_keys("clouds over a river")
+    page.find("#find").click()
+    _wait(lambda: _model_done(page, "find"), "the photo's regions", page=page)
+    assert "DDIM inversion" in page.find("#message").text
+    assert _region_names(page) == ["clouds", "clouds", "river"]
+    page.shot("found-by-inversion")
+
+    # An arrow, then save the project and load it in a fresh tab.
+    page.tool("arrow")
+    page.drag(list(ARROW))
+    page.set_range("#frames", 24)
+    page.find("#save-project").click()
+    project_zip = browser.downloads / "cinemagraph-project.zip"
+    _wait(lambda: project_zip.exists() and project_zip.stat().st_size > 0, "the project")
+    painted = _region_pixels(page)
+    arrows = browser.execute_script("return state.arrows")
+    browser.get(text_server)
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
+          "the fresh page")
+    assert browser.execute_script("return state.picture") is None
+    browser.execute_script("arguments[0].hidden = false", page.find("#project-file"))
+    page.find("#project-file").send_keys(str(project_zip))
+    browser.execute_script("arguments[0].hidden = true", page.find("#project-file"))
+    _wait(lambda: "Loaded" in page.find("#message").text or page.error(), "the project to load")
+    assert page.error() is None
+    assert _region_names(page) == ["clouds", "clouds", "river"]
+    assert _region_pixels(page) == painted
+    assert browser.execute_script("return state.arrows") == arrows
+    assert page.find("#frames").get_attribute("value") == "24"
+    served = browser.execute_script("return [state.picture.width, state.picture.height]")
+    assert served == [W, H] and picture.shape == (H, W, 3)
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the loaded project's preview", page=page)
+    page.find("#show-motion").click()
+    page.shot("project-loaded")
+    assert len(list(shots.iterdir())) == 5  # a screenshot of every step

@@ -374,7 +374,11 @@ def create_app(config: StudioConfig | None = None,
         from starlette.concurrency import run_in_threadpool
 
         mask = await run_in_threadpool(smart_select, picture.work, box, point)
-        return {"mask": _png_url(mask), "pixels": int((mask > 0).sum())}
+        pixels = int((mask > 0).sum())
+        if not pixels:
+            raise CinemagraphError("smart select found nothing apart from its surroundings here: "
+                                   "drag a box a little larger than the object, or click on it")
+        return {"mask": _png_url(mask), "pixels": pixels}
 
     def _start_model_job(session: Session, kind: str, target: Callable[..., None],
                          *args: Any) -> dict:

@@ -520,7 +520,7 @@ async function sync() {
         if (state.version !== version) break;
         await play(meta, version);
       }
-      if (state.version === version) say("");
+      if (state.version === version && $("#message").dataset.error === "true") say("");
     }
   } catch (error) {
     setPreviewStatus(false, "Preview failed");
@@ -597,9 +597,11 @@ async function showPicture(info) {
   state.regions = []; state.arrows = []; state.undo = []; state.redo = [];
   state.selectedArrow = -1; state.active = 0;
   state.freeze = layer(w, h);
+  state.version += 1;     // a preview still rendering for the last picture is dropped
   player.image = null;
   $("#preview").dataset.playing = "false";
   if (info.prompt) $("#prompt").value = info.prompt;
+  $("#model-status").textContent = "";
   updateHistoryButtons();
   updateModelButtons();
 }
