@@ -381,3 +381,19 @@ def test_an_interrupted_batch_resumes_without_redoing_finished_jobs(tmp_path, ph
         assert latest[job]["status"] == "skipped"
         assert (out / job / "cinemagraph.mp4").stat().st_mtime_ns == mtime
     assert not list(out.rglob("*.part*"))
+
+
+def test_ctrl_c_stops_a_batch_of_worker_processes_with_one_line(tmp_path, photo_folder):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cinemagraph", "batch", str(photo_folder), "-o", str(out),
+               "--frames", "400", "--workers", "2", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("*/mask.png")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip().splitlines() == ["error: interrupted"]
+    assert not list(out.rglob("*.part*"))

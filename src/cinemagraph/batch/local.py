@@ -47,10 +47,21 @@ def run_in_process(jobs: list[Job], out_dir: Path, options: dict[str, Any],
 def _worker_loop(out_dir: str, options: dict[str, Any], threads: int, tasks: Any,
                  results: Any, worker: int) -> None:
     """A worker process: run jobs from ``tasks`` until a None comes."""
+    import signal
+    import threading
+
+    from tqdm import tqdm
+
+    # Ctrl-C reaches the whole process group: the batch's process stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The progress bars of a worker are off; tqdm's default lock would still make a
+    # semaphore shared with the batch's process, which outlives the worker.
+    tqdm.set_lock(threading.RLock())
     runner = JobRunner(out_dir, options, threads=threads)
+    parent = multiprocessing.parent_process()
     while True:
         item = tasks.get()
-        if item is None:
+        if item is None or (parent is not None and not parent.is_alive()):
             return
         job = Job.from_dict(item)
         results.put(("start", worker, job.to_dict()))

@@ -24,8 +24,6 @@ from .local import cores
 from .worker import JobRunner
 
 INSTALL = "pip install 'cinemagraph[ray]'"
-#: Ray's own log level for its C++ core; its notes on Ray Data's actors are not ours.
-BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"
 
 
 def import_ray() -> Any:
@@ -56,8 +54,6 @@ def _connect(ray: Any, address: str | None) -> bool:
         return False
     settings: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                 "logging_level": "ERROR"}
-    level = os.environ.get(BACKEND_LOG_LEVEL)
-    os.environ.setdefault(BACKEND_LOG_LEVEL, "fatal")  # read by ray.init only
     try:
         if address is None:
             ray.init(num_cpus=cores(), **settings)
@@ -66,9 +62,6 @@ def _connect(ray: Any, address: str | None) -> bool:
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = "a local Ray" if address is None else f"Ray at {address}"
         raise CinemagraphError(f"could not start {where}: {exc}") from exc
-    finally:
-        if level is None:
-            os.environ.pop(BACKEND_LOG_LEVEL, None)
     return True
 
 

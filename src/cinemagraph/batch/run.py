@@ -121,6 +121,9 @@ def run_batch(
     failed job never stops the rest. ``retry_failed``: give jobs that fail a second try
     at the end. Each job's record is appended to ``out_dir/manifest.jsonl`` as it
     finishes and passed to ``on_record``. Returns a :class:`BatchSummary`.
+
+    Local worker processes start with ``spawn``: a script that calls this with
+    ``workers > 1`` keeps its top level under ``if __name__ == "__main__":``.
     """
     check_run_settings(executor, workers)
     options = options or BatchOptions()
