@@ -9,14 +9,17 @@ out-of-memory kill or an unplayable video; the README lists them.
 * speed multiplier: 0 – 100, as the motion stage's own multiplier;
 * demo width and height: 64 – 8192 pixels (OpenCV's remap stops at 32 767).
 
-Beyond the hard bounds, a loop is refused when the memory it needs (its frames are held in
-memory) is more than the machine has available: see :func:`check_loop_memory`.
+Beyond the hard bounds, a loop is refused when the memory it needs is more than the
+machine has available: see :func:`check_loop_memory`. That depends on where the frames go:
+frames returned to the caller are all held; frames streamed to the encoders are not, except
+by a GIF or WebP writer, which keeps its frames until it has them all.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 
 from .errors import CinemagraphError
 
@@ -37,13 +40,20 @@ MAX_SPEED_SCALE = 100.0
 #: The demo scene's width and height, in pixels.
 MAX_DEMO_SIDE = 8192
 
-#: Bytes the engine and the writers hold per pixel of every frame (the uint8 frames and
-#: the encoder's copy), per pixel of the picture (its float32 working arrays), and per
-#: pixel and square root of the frame count (the stored states of the backward pass).
-BYTES_PER_FRAME_PIXEL = 8
-BYTES_PER_PIXEL = 256
-BYTES_PER_PIXEL_ROOT_FRAME = 18
-
+#: Bytes the engine holds per pixel of the picture: its float32 working arrays and the
+#: frame it renders into (193 measured on the RGB engine with a mask over the whole
+#: picture; a little more here).
+BYTES_PER_PIXEL = 224
+#: The engine's backward pass keeps its integrated states, this many bytes per point and
+#: state (:data:`cinemagraph.animate.engine.STATE_BYTES_PER_POINT`), all of them while they
+#: fit in this budget (``…engine.STORED_STATES_BUDGET``), else about 2√N at a time.
+STATE_BYTES_PER_POINT = 9
+STORED_STATES_BUDGET = 1 << 30
+#: Bytes per pixel of every frame held: returned frames (uint8 RGB) …
+BYTES_PER_FRAME_PIXEL = 3
+#: … and, per output of these kinds, the frames its writer keeps until the end (their
+#: copies, palette indices or encoder images).
+WRITER_BYTES_PER_FRAME_PIXEL = {".gif": 4, ".webp": 5}
 
 def format_pixels(pixels: int) -> str:
     """``64000000`` → ``"64 MP"``; small counts stay whole."""
@@ -67,14 +77,34 @@ def check_pixel_limit(limit: object) -> int:
     return limit
 
 
-def loop_bytes(frames: int, height: int, width: int) -> int:
-    """About how many bytes rendering and writing a loop of ``frames`` at ``width``×``height``
-    takes (measured on the RGB engine, a little generously)."""
-    pixels = height * width
-    per_pixel = (BYTES_PER_PIXEL + BYTES_PER_PIXEL_ROOT_FRAME * math.sqrt(frames)
-                 + BYTES_PER_FRAME_PIXEL * frames)
-    return int(pixels * per_pixel)
+def held_states(frames: int, points: int) -> int:
+    """How many of the backward pass's states the engine holds at once for a loop of
+    ``frames`` over ``points`` moving points: all N−1 while they fit in
+    :data:`STORED_STATES_BUDGET`, else its checkpoints and one run between two (c ≈ √N
+    states each)."""
+    if (frames - 1) * points * STATE_BYTES_PER_POINT <= STORED_STATES_BUDGET:
+        return frames - 1
+    run = math.isqrt(max(frames - 2, 0)) + 1
+    return (frames - 2) // run + 1 + run
 
+
+def loop_bytes(frames: int, height: int, width: int,
+               streamed_to: Iterable[str | os.PathLike[str]] | None = None) -> int:
+    """About how many bytes rendering and writing a loop of ``frames`` at ``width``×``height``
+    takes, a little generously (every pixel counted as moving).
+
+    ``streamed_to``: None when every frame is held (returned to the caller, as
+    ``animate_image`` does by default); else the outputs the frames stream to, one at a
+    time, of which only GIF and WebP keep theirs."""
+    pixels = height * width
+    needed = pixels * (BYTES_PER_PIXEL + STATE_BYTES_PER_POINT * held_states(frames, pixels))
+    if streamed_to is None:
+        per_frame = BYTES_PER_FRAME_PIXEL
+    else:
+        per_frame = sum(WRITER_BYTES_PER_FRAME_PIXEL.get(os.path.splitext(str(path))[1].lower(),
+                                                         0)
+                        for path in streamed_to)
+    return int(needed + pixels * frames * per_frame)
 
 def available_memory() -> int | None:
     """Bytes of memory available to a new allocation (MemAvailable on Linux, else the free
@@ -92,10 +122,11 @@ def available_memory() -> int | None:
         return None
 
 
-def check_loop_memory(frames: int, height: int, width: int) -> int:
-    """Refuse a loop whose frames would not fit in the memory available; returns the bytes
-    it needs."""
-    needed = loop_bytes(frames, height, width)
+def check_loop_memory(frames: int, height: int, width: int,
+                      streamed_to: Iterable[str | os.PathLike[str]] | None = None) -> int:
+    """Refuse a loop that would not fit in the memory available; returns the bytes it needs
+    (:func:`loop_bytes`: ``streamed_to`` the outputs when the frames stream to them)."""
+    needed = loop_bytes(frames, height, width, streamed_to)
     available = available_memory()
     if available is not None and needed > available:
         raise CinemagraphError(
