@@ -397,3 +397,19 @@ def test_ctrl_c_stops_a_batch_of_worker_processes_with_one_line(tmp_path, photo_
     assert process.returncode == 130
     assert err.strip().splitlines() == ["error: interrupted"]
     assert not list(out.rglob("*.part*"))
+
+
+def test_a_photo_job_without_masks_finds_its_fluids_with_the_batch_model(
+        tmp_path, photo_folder, tiny_model_dir, count_loads):
+    rows = [{"image": str(photo_folder / "pond.png"), "prompt": "a river in a meadow",
+             "inversion_steps": 2, "frames": FRAMES},
+            {"prompt": "a waterfall between two hills", "steps": 2, "size": "96x128",
+             "frames": FRAMES}]
+    summary = run_batch(rows, tmp_path / "out", options=BatchOptions(model=str(tiny_model_dir)))
+    assert [r["status"] for r in summary.records] == ["ok", "ok"], summary.lines()
+    assert len(count_loads) == 1
+    photo = tmp_path / "out" / summary.records[0]["folder"]
+    run = json.loads((photo / "run.json").read_text())
+    assert run["stages"]["mask"]["source"] == "attention"
+    assert (photo / "mask-river.png").is_file()
+    assert summary.records[0]["folder"].startswith("pond-")

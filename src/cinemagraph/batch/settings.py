@@ -170,8 +170,11 @@ def check_job(job: Job, options: BatchOptions) -> None:
         settings = job_settings(job, options)
         job.inputs = (_check_photo if job.kind == "photo" else _check_text)(job, settings)
         job.name = run_folder_name(job.settings)
+        used = dict(options.__dict__)
+        if job.kind == "photo" and not settings.needs_model:
+            del used["model"]  # the photo's masks are given: the model is never loaded
         job.key = stage_key("job", {
-            "settings": job.settings, "options": options.__dict__,
+            "settings": job.settings, "options": used,
             "inputs": {path: file_digest(path) for path in job.inputs},
         })
     except CinemagraphError as exc:

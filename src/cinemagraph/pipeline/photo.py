@@ -88,7 +88,7 @@ class PhotoSettings:
     @property
     def needs_model(self) -> bool:
         """Whether the run needs the diffusion model (to find the masks)."""
-        return not self.user_masks and self.motion_model is None
+        return not self.user_masks
 
 
 @dataclass
@@ -139,7 +139,7 @@ def check_photo_job(image: str | os.PathLike[str], prompt: str,
             raise CinemagraphError("a motion field was given: leave out direction, speed "
                                    "and hints")
     check_hints(settings.hints, shape)
-    if not settings.user_masks and settings.motion_model is None:
+    if not settings.user_masks:  # the prompt's fluids are found in the photo
         if not prompt:
             raise CinemagraphError("say which pixels may move: give a mask, or a prompt "
                                    "that names the fluid")
