@@ -50,7 +50,8 @@ class BatchSummary:
         parts += [f"{counts[s]} {s}" for s in ("failed", "invalid") if counts[s]]
         if self.plan.left:
             parts.append(f"{len(self.plan.left)} left alone")
-        lines = [f"batch: {len(self.plan.jobs)} jobs — {', '.join(parts)}"]
+        count = len(self.plan.jobs)
+        lines = [f"batch: {count} job{'' if count == 1 else 's'} — {', '.join(parts)}"]
         for record in self.failed:
             where = record["source"] if record["job"] == record["source"] \
                 else f"{record['job']} ({record['source']})"
