@@ -97,6 +97,26 @@ def test_generate_opens_the_picture_with_its_twin_and_proposes_regions(studio) -
     assert not np.array_equal(twin, np.asarray(Image.open(folder / "picture.png")))
 
 
+def test_a_picture_whose_attention_finds_nothing_still_opens(studio, monkeypatch) -> None:
+    import cinemagraph.mask as mask_module
+    from cinemagraph.errors import CinemagraphError
+
+    def nothing(*args, **kwargs):
+        raise CinemagraphError("the attention found no region for 'waterfall'")
+
+    monkeypatch.setattr(mask_module, "masks_from_attention", nothing)
+    client = studio
+    sid = _session(client)
+    reply = client.post(f"/api/sessions/{sid}/generate", json={"prompt": PROMPT})
+    job = reply.json()
+    while job["state"] == "running":
+        time.sleep(0.05)
+        job = client.get(f"/api/sessions/{sid}/jobs/{job['id']}").json()
+    assert job["state"] == "done" and job["result"]["regions"] == []
+    assert any("found no region" in note for note in job["notes"])
+    assert job["result"]["picture"]["generated"] is True
+
+
 def test_generation_is_deterministic_per_seed(studio) -> None:
     client = studio
     first, second, other = (_run(client, _session(client), "generate",

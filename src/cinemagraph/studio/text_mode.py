@@ -138,7 +138,11 @@ def run_generation(job: ModelJob, model: TextModel, session: Session, config: St
             folder = session.folder / GENERATION_FOLDER
             device = f"{pipe.unet.device.type} ({str(pipe.unet.dtype).removeprefix('torch.')})"
             files = save_generation(result, folder, model.model, device)
-            masks = masks_from_attention(result.attention, prompt)
+            try:
+                masks = masks_from_attention(result.attention, prompt)
+            except CinemagraphError as exc:  # the picture stays; the user paints instead
+                masks = {}
+                job.notes.append(f"{exc}: paint the regions with the brush")
             info = open_picture(session, files["image"].read_bytes(), config,
                                 twin=files["twin"].read_bytes())
             with session.lock:
