@@ -413,3 +413,34 @@ def test_a_photo_job_without_masks_finds_its_fluids_with_the_batch_model(
     assert run["stages"]["mask"]["source"] == "attention"
     assert (photo / "mask-river.png").is_file()
     assert summary.records[0]["folder"].startswith("pond-")
+
+
+@pytest.mark.parametrize(("cluster", "workers", "device", "resources", "threads"), [
+    ({"CPU": 16.0, "GPU": 4.0}, 4, "auto", {"num_gpus": 1.0, "num_cpus": 1.0}, 4),
+    ({"CPU": 16.0, "GPU": 4.0}, 4, "cpu", {"num_cpus": 4.0}, 4),
+    ({"CPU": 2.0}, 2, "auto", {"num_cpus": 1.0}, 1),
+    ({"CPU": 2.0}, 8, "cuda", {"num_cpus": 1.0}, 1),
+])
+def test_each_ray_actor_takes_a_gpu_when_there_are_gpus_else_its_share_of_the_cpus(
+        cluster, workers, device, resources, threads):
+    from types import SimpleNamespace
+
+    from cinemagraph.batch.on_ray import actor_resources
+
+    fake_ray = SimpleNamespace(cluster_resources=lambda: cluster)
+    assert actor_resources(fake_ray, workers, device) == (resources, threads)
+
+
+@pytest.mark.parametrize("address", [None, "auto", "ray://head:10001", "10.0.0.5:6379"])
+def test_ray_addresses_that_are_taken(address):
+    from cinemagraph.batch.on_ray import check_address
+
+    check_address(address)
+
+
+@pytest.mark.parametrize("address", ["head", "jobs.jsonl", "ray://", ""])
+def test_ray_addresses_that_are_refused(address):
+    from cinemagraph.batch.on_ray import check_address
+
+    with pytest.raises(CinemagraphError, match="not a Ray address"):
+        check_address(address)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,7 @@ def check_address(address: str | None) -> None:
     """``None`` (a local Ray), ``auto`` or a ``ray://host:port`` / ``host:port`` address."""
     if address is None or address == "auto":
         return
-    if "://" in address or (":" in address and address.rsplit(":", 1)[1].isdigit()):
+    if re.fullmatch(r"ray://[^\s/:]+(:\d+)?|[^\s/:]+:\d+", address):
         return
     raise CinemagraphError(
         f"{address!r} is not a Ray address: give auto, ray://HOST:10001 or HOST:6379 "
