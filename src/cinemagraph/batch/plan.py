@@ -32,8 +32,8 @@ class BatchPlan:
     def describe(self) -> list[str]:
         """One line per job for ``--dry-run``: what will happen to it and why."""
         what = {id(job): "run" for job in self.todo}
-        what.update({id(job): "done, skipped" for job in self.done})
-        what.update({id(job): "left alone (did not fail)" for job in self.left})
+        what.update({id(job): "done" for job in self.done})
+        what.update({id(job): "left" for job in self.left})  # with only_failed
         lines = []
         for job in self.jobs:
             if job.error is not None:
