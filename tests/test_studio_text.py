@@ -4,6 +4,7 @@ the prompt" on a generated picture and on an uploaded photo, and missing weights
 
 from __future__ import annotations
 
+import base64
 import io
 import shlex
 import time
@@ -50,8 +51,6 @@ def _png(array: np.ndarray) -> bytes:
 
 
 def _mask(url: str) -> np.ndarray:
-    import base64
-
     data = base64.b64decode(url.split(",", 1)[1])
     return np.asarray(Image.open(io.BytesIO(data)).convert("L"))
 
@@ -158,8 +157,6 @@ def test_a_generated_pictures_motion_comes_from_its_twin_and_the_command_reprodu
     result = _run(client, sid, "generate", {"prompt": PROMPT})
     region = np.zeros((SIZE, SIZE), np.float32)
     region[8:56, 8:40] = 1.0
-    import base64
-
     url = "data:image/png;base64," + base64.b64encode(
         _png((region * 255).astype(np.uint8))).decode()
     project = {"regions": [{"name": result["regions"][0]["name"], "mask": url}],
@@ -197,6 +194,20 @@ def test_a_generated_pictures_motion_comes_from_its_twin_and_the_command_reprodu
     other = _session(client)
     loaded = client.post(f"/api/sessions/{other}/project.zip", content=saved).json()
     assert loaded["picture"]["generated"] is True and loaded["picture"]["prompt"] == PROMPT
+
+
+def test_a_generated_project_saves_before_anything_is_painted(studio) -> None:
+    client = studio
+    sid = _session(client)
+    _run(client, sid, "generate", {"prompt": PROMPT})
+    empty = "data:image/png;base64," + base64.b64encode(
+        _png(np.zeros((SIZE, SIZE), np.uint8))).decode()
+    client.put(f"/api/sessions/{sid}/project",
+               json={"regions": [{"name": "waterfall", "mask": empty}]})
+    reply = client.get(f"/api/sessions/{sid}/project.zip")
+    assert reply.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(reply.content)) as archive:
+        assert {"picture.png", "twin.png", "project.json"} <= set(archive.namelist())
 
 
 @pytest.mark.parametrize("body, words", [

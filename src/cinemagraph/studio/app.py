@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import json
 import re
@@ -168,7 +169,8 @@ def _project_zip(session: Session) -> bytes:
     try:
         paths = write_project_files(folder, scene, picture.path, twin=picture.twin_path)
         if picture.twin_path is not None and scene.regions:
-            project_motion(folder, scene, picture.path.name, paths, [])
+            with contextlib.suppress(CinemagraphError):  # nothing moves yet: no field to save
+                project_motion(folder, scene, picture.path.name, paths, [])
         meta = _project_json(session)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
