@@ -505,6 +505,23 @@ def test_gif_pays_nothing_for_still_pixels(tmp_path: Path) -> None:
                                                               decoded[:, :, :64].shape))
 
 
+
+def test_a_gif_pixel_keeps_its_colour_only_while_it_stays_close_to_the_frame() -> None:
+    from cinemagraph.io.animated import GIF_KEEP_DISTANCE, _indices, _palette_image, gif_indices
+
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 256, (48, 96, 3), dtype=np.uint8)
+    frames = [np.roll(texture, t, axis=1) for t in range(6)]  # 1 px per frame
+    indices, colours = gif_indices(frames)
+    palette = colours.astype(np.float64)
+    palette_image = _palette_image(frames)
+    for t in range(1, len(frames)):
+        error = np.linalg.norm(palette[indices[t]] - frames[t], axis=-1)
+        fresh = np.linalg.norm(palette[_indices(frames[t], palette_image, dither=False)]
+                               - frames[t], axis=-1)
+        assert (error <= np.maximum(fresh, GIF_KEEP_DISTANCE) + 1e-6).all()
+        assert (indices[t] == indices[t - 1]).mean() < 0.5  # moving noise is redrawn
+
 def test_quality_is_the_crf_of_mp4_and_webm(tmp_path: Path) -> None:
     frames = smooth_clip(6, height=64, width=64)
     for ext in ("mp4", "webm"):
