@@ -9,21 +9,14 @@ one line, and the server goes on.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import io
 import json
 import re
 import secrets
 import threading
-import zipfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -32,36 +25,25 @@ from fastapi.staticfiles import StaticFiles
 from ..errors import CinemagraphError
 from .config import StudioConfig
 from .models import TextModel
-from .pictures import open_picture, picture_info
-from .project import (
-    DIRECTIONS,
-    MOTION_FILE,
-    SPEEDS,
-    TWIN_FILE,
-    Arrow,
-    LoopSettings,
-    command_line,
-    region_from_json,
+from .pictures import open_picture
+from .project import DIRECTIONS, SPEEDS
+from .project_state import (
+    load_project_zip,
+    mask_url,
+    project_json,
+    project_zip,
+    scene_of,
+    set_project,
 )
-from .render import (
-    EXPORT_FORMATS,
-    ExportJob,
-    Scene,
-    png_bytes,
-    project_motion,
-    render_preview,
-    run_export,
-    write_project_files,
-)
+from .render import EXPORT_FORMATS, ExportJob, render_preview, run_export
 from .sessions import Session, SessionStore, UnknownSession
 from .smart_select import smart_select
 from .text_mode import ModelJob, check_prompt, run_find, run_generation
-from .uploads import check_size, decode_grey_png
+from .uploads import check_size
 
 STATIC = Path(__file__).with_name("static")
 
 _JOB_ID = re.compile(r"^[0-9a-f]{16}$")
-_DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]*)$")
 
 
 class TooLarge(CinemagraphError):
@@ -88,151 +70,6 @@ async def _body(request: Request, limit: int, what: str) -> bytes:
     data = b"".join(chunks)
     check_size(data, limit, what)
     return data
-
-
-def _png_from_url(text: Any, shape: tuple[int, int], what: str) -> np.ndarray:
-    match = _DATA_URL.match(text) if isinstance(text, str) else None
-    if match is None:
-        raise CinemagraphError(f"{what} must be a PNG data URL")
-    try:
-        data = base64.b64decode(match.group(1), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise CinemagraphError(f"{what} is not valid base64") from exc
-    return decode_grey_png(data, shape, what)
-
-
-def _png_url(mask: np.ndarray) -> str:
-    grey = np.clip(np.rint(mask * 255.0), 0, 255).astype(np.uint8) if mask.dtype != np.uint8 \
-        else mask
-    return "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
-
-
-def _set_project(session: Session, data: Any) -> None:
-    picture = session.need_picture()
-    if not isinstance(data, dict):
-        raise CinemagraphError("the project must be an object")
-    shape = picture.work_shape
-    raw_regions = data.get("regions", [])
-    raw_arrows = data.get("arrows", [])
-    if not isinstance(raw_regions, list) or len(raw_regions) > 16:
-        raise CinemagraphError("regions must be a list of at most 16")
-    if not isinstance(raw_arrows, list) or len(raw_arrows) > 64:
-        raise CinemagraphError("arrows must be a list of at most 64")
-    regions = []
-    for index, item in enumerate(raw_regions):
-        region = region_from_json(item, index)
-        region.mask = _png_from_url(item.get("mask"), shape, f"region {index + 1}'s mask")
-        regions.append(region)
-    freeze = (np.zeros(shape, np.float32) if data.get("freeze") is None
-              else _png_from_url(data["freeze"], shape, "the freeze mask"))
-    arrows = [Arrow.from_json(item, picture.width, picture.height) for item in raw_arrows]
-    settings = LoopSettings.from_json(data.get("settings", {}))
-    with session.lock:
-        session.regions, session.freeze = regions, freeze
-        session.arrows, session.settings = arrows, settings
-        session.version += 1
-        session.previews.clear()
-
-
-def _scene(session: Session) -> Scene:
-    with session.lock:
-        picture = session.need_picture()
-        return Scene(tuple(replace(r) for r in session.regions), session.freeze.copy(),
-                     tuple(session.arrows), session.settings, picture.width, picture.height)
-
-
-def _project_json(session: Session) -> dict:
-    picture = session.need_picture()
-    settings = session.settings
-    return {
-        "picture": picture.path.name,
-        "regions": [{"name": r.name, "direction": r.direction, "speed": r.speed,
-                     "colour": r.colour, "mask": f"edit/region-{i + 1}.png"}
-                    for i, r in enumerate(session.regions)],
-        "freeze": "edit/freeze.png",
-        "arrows": [vars(a) for a in session.arrows],
-        "settings": vars(settings),
-        "command": command_line(picture.path.name, session.regions, session.arrows, settings,
-                                "cinemagraph.mp4",
-                                MOTION_FILE if picture.twin_path is not None else None),
-        **({"twin": TWIN_FILE, "prompt": picture.prompt} if picture.twin_path is not None
-           else {}),
-    }
-
-
-def _project_zip(session: Session) -> bytes:
-    """The project as a zip: picture, masks for the command line, masks as painted,
-    project.json and command.txt."""
-    scene = _scene(session)
-    picture = session.need_picture()
-    folder = session.folder / f"save-{secrets.token_hex(4)}"
-    try:
-        paths = write_project_files(folder, scene, picture.path, twin=picture.twin_path)
-        if picture.twin_path is not None and scene.regions:
-            with contextlib.suppress(CinemagraphError):  # nothing moves yet: no field to save
-                project_motion(folder, scene, picture.path.name, paths, [])
-        meta = _project_json(session)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for item in sorted(folder.rglob("*")):
-                if item.is_file():
-                    archive.write(item, item.relative_to(folder).as_posix())
-            archive.writestr("project.json", json.dumps(meta, indent=2))
-            archive.writestr("command.txt", meta["command"] + "\n")
-        return buffer.getvalue()
-    finally:
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _load_project_zip(session: Session, data: bytes, config: StudioConfig) -> dict:
-    """Open a saved project zip: only the members project.json names are read."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise CinemagraphError("the project file is not a zip the studio saved") from exc
-    with archive:
-        sizes = {info.filename: info.file_size for info in archive.infolist()}
-        if sum(sizes.values()) > 4 * config.max_upload_bytes:
-            raise CinemagraphError("the project zip unpacks to more than the upload limit allows")
-
-        def member(name: Any, what: str) -> bytes:
-            if not isinstance(name, str) or name not in sizes:
-                raise CinemagraphError(f"the project zip has no {what}")
-            try:
-                return archive.read(name)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                raise CinemagraphError(f"the project zip's {what} cannot be read") from exc
-
-        try:
-            meta = json.loads(member("project.json", "project.json"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CinemagraphError("the project's project.json is not valid JSON") from exc
-        if not isinstance(meta, dict) or not re.fullmatch(r"picture\.(jpg|png|webp)",
-                                                          str(meta.get("picture"))):
-            raise CinemagraphError("the project's project.json does not name its picture")
-        twin = member(TWIN_FILE, "twin") if meta.get("twin") == TWIN_FILE else None
-        info = open_picture(session, member(meta["picture"], "picture"), config, twin=twin)
-        if twin is not None and isinstance(meta.get("prompt"), str):
-            session.need_picture().prompt = meta["prompt"][:400]
-            info = picture_info(session)
-        regions = meta.get("regions", [])
-        if not isinstance(regions, list):
-            raise CinemagraphError("the project's regions must be a list")
-        project = {"regions": [], "arrows": meta.get("arrows", []),
-                   "settings": meta.get("settings", {})}
-        for index, region in enumerate(regions):
-            if not isinstance(region, dict):
-                raise CinemagraphError(f"the project's region {index + 1} is not an object")
-            png = member(f"edit/region-{index + 1}.png", f"mask of region {index + 1}")
-            project["regions"].append({**region, "mask": "data:image/png;base64,"
-                                       + base64.b64encode(png).decode("ascii")})
-        if "edit/freeze.png" in sizes:
-            project["freeze"] = "data:image/png;base64," + base64.b64encode(
-                member("edit/freeze.png", "freeze mask")).decode("ascii")
-    _set_project(session, project)
-    return {"picture": info, "project": project}
 
 
 def create_app(config: StudioConfig | None = None,
@@ -316,15 +153,15 @@ def create_app(config: StudioConfig | None = None,
         data = await _json(request)
         from starlette.concurrency import run_in_threadpool
 
-        await run_in_threadpool(_set_project, session, data)
-        return {"version": session.version, "command": _project_json(session)["command"]}
+        await run_in_threadpool(set_project, session, data)
+        return {"version": session.version, "command": project_json(session)["command"]}
 
     @app.post("/api/sessions/{session_id}/preview")
     def preview(session_id: str, draft: bool = False) -> dict:
         session = store.get(session_id)
         quality = "draft" if draft else "full"
         version = session.version
-        scene = _scene(session)
+        scene = scene_of(session)
         picture = session.need_picture()
         side = config.draft_side if draft else config.preview_side
         result = session.previews.get(quality)
@@ -380,7 +217,7 @@ def create_app(config: StudioConfig | None = None,
         if not pixels:
             raise CinemagraphError("smart select found nothing apart from its surroundings here: "
                                    "drag a box a little larger than the object, or click on it")
-        return {"mask": _png_url(mask), "pixels": pixels}
+        return {"mask": mask_url(mask), "pixels": pixels}
 
     def _start_model_job(session: Session, kind: str, target: Callable[..., None],
                          *args: Any) -> dict:
@@ -432,7 +269,7 @@ def create_app(config: StudioConfig | None = None,
     @app.get("/api/sessions/{session_id}/command")
     def command(session_id: str) -> dict:
         session = store.get(session_id)
-        return {"command": _project_json(session)["command"],
+        return {"command": project_json(session)["command"],
                 "note": "Run it in the folder of the saved project (Save project, then unzip)."}
 
     @app.post("/api/sessions/{session_id}/exports")
@@ -443,7 +280,7 @@ def create_app(config: StudioConfig | None = None,
         if kind not in EXPORT_FORMATS:
             raise CinemagraphError(f"unknown export format {kind!r}: choose one of "
                                    f"{', '.join(EXPORT_FORMATS)}")
-        scene = _scene(session)
+        scene = scene_of(session)
         scene.check()
         picture = session.need_picture()
         with session.lock:
@@ -481,7 +318,7 @@ def create_app(config: StudioConfig | None = None,
 
     @app.get("/api/sessions/{session_id}/project.zip")
     def save_project(session_id: str) -> Response:
-        data = _project_zip(store.get(session_id))
+        data = project_zip(store.get(session_id))
         return Response(data, media_type="application/zip", headers={
             "Content-Disposition": 'attachment; filename="cinemagraph-project.zip"'})
 
@@ -491,6 +328,6 @@ def create_app(config: StudioConfig | None = None,
         data = await _body(request, config.max_upload_bytes, "project")
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(_load_project_zip, session, data, config)
+        return await run_in_threadpool(load_project_zip, session, data, config)
 
     return app

@@ -1,0 +1,177 @@
+"""The session's project: as the page sends it, as a snapshot to render, and as a zip.
+
+The page sends the regions' and the freeze mask's pixels as grey PNG data URLs at the
+painting size; a saved project is a zip with the picture (and a generated picture's twin
+and field), the masks for the command line (``masks/``), the masks as painted (``edit/``),
+``project.json`` and ``command.txt``. Opening a zip reads only the members its
+``project.json`` names, each checked as an upload is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import io
+import json
+import re
+import secrets
+import shutil
+import zipfile
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import CinemagraphError
+from .config import StudioConfig
+from .pictures import open_picture, picture_info
+from .project import MOTION_FILE, TWIN_FILE, Arrow, LoopSettings, command_line, region_from_json
+from .render import Scene, png_bytes, project_motion, write_project_files
+from .sessions import Session
+from .uploads import decode_grey_png
+
+_DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]*)$")
+
+
+def mask_from_url(text: Any, shape: tuple[int, int], what: str) -> np.ndarray:
+    match = _DATA_URL.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise CinemagraphError(f"{what} must be a PNG data URL")
+    try:
+        data = base64.b64decode(match.group(1), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise CinemagraphError(f"{what} is not valid base64") from exc
+    return decode_grey_png(data, shape, what)
+
+
+def mask_url(mask: np.ndarray) -> str:
+    grey = np.clip(np.rint(mask * 255.0), 0, 255).astype(np.uint8) if mask.dtype != np.uint8 \
+        else mask
+    return "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
+
+
+def set_project(session: Session, data: Any) -> None:
+    picture = session.need_picture()
+    if not isinstance(data, dict):
+        raise CinemagraphError("the project must be an object")
+    shape = picture.work_shape
+    raw_regions = data.get("regions", [])
+    raw_arrows = data.get("arrows", [])
+    if not isinstance(raw_regions, list) or len(raw_regions) > 16:
+        raise CinemagraphError("regions must be a list of at most 16")
+    if not isinstance(raw_arrows, list) or len(raw_arrows) > 64:
+        raise CinemagraphError("arrows must be a list of at most 64")
+    regions = []
+    for index, item in enumerate(raw_regions):
+        region = region_from_json(item, index)
+        region.mask = mask_from_url(item.get("mask"), shape, f"region {index + 1}'s mask")
+        regions.append(region)
+    freeze = (np.zeros(shape, np.float32) if data.get("freeze") is None
+              else mask_from_url(data["freeze"], shape, "the freeze mask"))
+    arrows = [Arrow.from_json(item, picture.width, picture.height) for item in raw_arrows]
+    settings = LoopSettings.from_json(data.get("settings", {}))
+    with session.lock:
+        session.regions, session.freeze = regions, freeze
+        session.arrows, session.settings = arrows, settings
+        session.version += 1
+        session.previews.clear()
+
+
+def scene_of(session: Session) -> Scene:
+    with session.lock:
+        picture = session.need_picture()
+        return Scene(tuple(replace(r) for r in session.regions), session.freeze.copy(),
+                     tuple(session.arrows), session.settings, picture.width, picture.height)
+
+
+def project_json(session: Session) -> dict:
+    picture = session.need_picture()
+    settings = session.settings
+    return {
+        "picture": picture.path.name,
+        "regions": [{"name": r.name, "direction": r.direction, "speed": r.speed,
+                     "colour": r.colour, "mask": f"edit/region-{i + 1}.png"}
+                    for i, r in enumerate(session.regions)],
+        "freeze": "edit/freeze.png",
+        "arrows": [vars(a) for a in session.arrows],
+        "settings": vars(settings),
+        "command": command_line(picture.path.name, session.regions, session.arrows, settings,
+                                "cinemagraph.mp4",
+                                MOTION_FILE if picture.twin_path is not None else None),
+        **({"twin": TWIN_FILE, "prompt": picture.prompt} if picture.twin_path is not None
+           else {}),
+    }
+
+
+def project_zip(session: Session) -> bytes:
+    """The project as a zip: picture, masks for the command line, masks as painted,
+    project.json and command.txt."""
+    scene = scene_of(session)
+    picture = session.need_picture()
+    folder = session.folder / f"save-{secrets.token_hex(4)}"
+    try:
+        paths = write_project_files(folder, scene, picture.path, twin=picture.twin_path)
+        if picture.twin_path is not None and scene.regions:
+            with contextlib.suppress(CinemagraphError):  # nothing moves yet: no field to save
+                project_motion(folder, scene, picture.path.name, paths, [])
+        meta = project_json(session)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for item in sorted(folder.rglob("*")):
+                if item.is_file():
+                    archive.write(item, item.relative_to(folder).as_posix())
+            archive.writestr("project.json", json.dumps(meta, indent=2))
+            archive.writestr("command.txt", meta["command"] + "\n")
+        return buffer.getvalue()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_project_zip(session: Session, data: bytes, config: StudioConfig) -> dict:
+    """Open a saved project zip: only the members project.json names are read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise CinemagraphError("the project file is not a zip the studio saved") from exc
+    with archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+        if sum(sizes.values()) > 4 * config.max_upload_bytes:
+            raise CinemagraphError("the project zip unpacks to more than the upload limit allows")
+
+        def member(name: Any, what: str) -> bytes:
+            if not isinstance(name, str) or name not in sizes:
+                raise CinemagraphError(f"the project zip has no {what}")
+            try:
+                return archive.read(name)
+            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                raise CinemagraphError(f"the project zip's {what} cannot be read") from exc
+
+        try:
+            meta = json.loads(member("project.json", "project.json"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CinemagraphError("the project's project.json is not valid JSON") from exc
+        if not isinstance(meta, dict) or not re.fullmatch(r"picture\.(jpg|png|webp)",
+                                                          str(meta.get("picture"))):
+            raise CinemagraphError("the project's project.json does not name its picture")
+        twin = member(TWIN_FILE, "twin") if meta.get("twin") == TWIN_FILE else None
+        info = open_picture(session, member(meta["picture"], "picture"), config, twin=twin)
+        if twin is not None and isinstance(meta.get("prompt"), str):
+            session.need_picture().prompt = meta["prompt"][:400]
+            info = picture_info(session)
+        regions = meta.get("regions", [])
+        if not isinstance(regions, list):
+            raise CinemagraphError("the project's regions must be a list")
+        project = {"regions": [], "arrows": meta.get("arrows", []),
+                   "settings": meta.get("settings", {})}
+        for index, region in enumerate(regions):
+            if not isinstance(region, dict):
+                raise CinemagraphError(f"the project's region {index + 1} is not an object")
+            png = member(f"edit/region-{index + 1}.png", f"mask of region {index + 1}")
+            project["regions"].append({**region, "mask": "data:image/png;base64,"
+                                       + base64.b64encode(png).decode("ascii")})
+        if "edit/freeze.png" in sizes:
+            project["freeze"] = "data:image/png;base64," + base64.b64encode(
+                member("edit/freeze.png", "freeze mask")).decode("ascii")
+    set_project(session, project)
+    return {"picture": info, "project": project}
