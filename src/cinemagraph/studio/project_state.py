@@ -35,6 +35,7 @@ _DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]*)$")
 
 
 def mask_from_url(text: Any, shape: tuple[int, int], what: str) -> np.ndarray:
+    """A mask the page sent (a grey PNG data URL) as float32 ``H×W`` of ``shape``."""
     match = _DATA_URL.match(text) if isinstance(text, str) else None
     if match is None:
         raise CinemagraphError(f"{what} must be a PNG data URL")
@@ -46,12 +47,14 @@ def mask_from_url(text: Any, shape: tuple[int, int], what: str) -> np.ndarray:
 
 
 def mask_url(mask: np.ndarray) -> str:
+    """A mask (float in [0, 1] or uint8) as a grey PNG data URL for the page."""
     grey = np.clip(np.rint(mask * 255.0), 0, 255).astype(np.uint8) if mask.dtype != np.uint8 \
         else mask
     return "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
 
 
 def set_project(session: Session, data: Any) -> None:
+    """Replace the session's regions, freeze mask, arrows and settings with the page's."""
     picture = session.need_picture()
     if not isinstance(data, dict):
         raise CinemagraphError("the project must be an object")
@@ -79,6 +82,7 @@ def set_project(session: Session, data: Any) -> None:
 
 
 def scene_of(session: Session) -> Scene:
+    """A snapshot of the session's project to render while the page goes on editing."""
     with session.lock:
         picture = session.need_picture()
         return Scene(tuple(replace(r) for r in session.regions), session.freeze.copy(),
@@ -86,6 +90,7 @@ def scene_of(session: Session) -> Scene:
 
 
 def project_json(session: Session) -> dict:
+    """The saved project's ``project.json``: names, files, arrows, settings, command."""
     picture = session.need_picture()
     settings = session.settings
     return {

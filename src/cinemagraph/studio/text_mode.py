@@ -27,7 +27,7 @@ from .config import StudioConfig
 from .models import TextModel, counting_steps
 from .pictures import open_picture, picture_info
 from .project import resize_mask
-from .render import png_bytes
+from .project_state import mask_url
 from .sessions import Session
 
 #: Longest prompt accepted, in characters (the text encoder reads 75 tokens).
@@ -80,13 +80,10 @@ def region_name(word: str) -> str:
 def proposed_regions(masks: list[tuple[str | None, np.ndarray]],
                      shape: tuple[int, int]) -> list[dict]:
     """Masks found by the model as regions for the page: name and grey PNG at ``shape``."""
-    import base64
-
     regions = []
     for name, mask in masks:
         grey = np.rint(resize_mask(mask, shape) * 255.0).astype(np.uint8)
-        url = "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
-        regions.append({"name": region_name(name or ""), "mask": url,
+        regions.append({"name": region_name(name or ""), "mask": mask_url(grey),
                         "pixels": int((grey >= 128).sum())})
     return regions
 
