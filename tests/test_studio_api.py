@@ -212,6 +212,76 @@ def test_malformed_requests_never_kill_the_server(studio) -> None:
     assert client.get("/api/status").status_code == 200
 
 
+def _open(client: TestClient, sid: str, picture: np.ndarray) -> dict:
+    reply = client.post(f"/api/sessions/{sid}/picture", content=_png(picture))
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def _for(picture: dict) -> dict:
+    """The header a request made for ``picture`` carries."""
+    return {"x-studio-picture": str(picture["token"])}
+
+
+def test_requests_made_for_the_previous_picture_are_refused_and_change_nothing(studio) -> None:
+    client, app = studio
+    sid = _session(client)
+    first = _open(client, sid, _picture())
+    portrait = np.full((48, 40, 3), 40, np.uint8)
+    portrait[12:36, 10:30] = (230, 220, 90)
+    second = _open(client, sid, portrait)
+    assert second["token"] != first["token"]
+    # The previous picture's project (its masks at its size) arrives after the new one opened.
+    reply = client.put(f"/api/sessions/{sid}/project", json=_project(_box(16, 16, 48, 80)),
+                       headers=_for(first))
+    assert reply.status_code == 409 and "no longer open" in reply.json()["error"]
+    session = app.state.sessions.get(sid)
+    assert session.regions == [] and (session.picture.width, session.picture.height) == (40, 48)
+    for method, path, body in [("POST", "preview", None), ("POST", "select", {"point": [5, 5]}),
+                               ("POST", "exports", {"format": "gif"}), ("GET", "command", None)]:
+        reply = client.request(method, f"/api/sessions/{sid}/{path}", json=body,
+                               headers=_for(first))
+        assert reply.status_code == 409 and "no longer open" in reply.json()["error"], path
+    # The same requests made for the open picture go through.
+    region = np.zeros((48, 40), np.float32)
+    region[8:40, 8:32] = 1.0
+    project = _project(region)
+    reply = client.put(f"/api/sessions/{sid}/project", json=project, headers=_for(second))
+    assert reply.status_code == 200, reply.text
+    assert [r.name for r in session.regions] == ["water"]
+    preview = client.post(f"/api/sessions/{sid}/preview?draft=true", headers=_for(second))
+    assert preview.status_code == 200 and preview.json()["token"] == second["token"]
+    selected = client.post(f"/api/sessions/{sid}/select", json={"box": [5, 7, 35, 41]},
+                           headers=_for(second))
+    assert selected.status_code == 200 and selected.json()["token"] == second["token"]
+    reply = client.put(f"/api/sessions/{sid}/project", json=project,
+                       headers={"x-studio-picture": "the first"})
+    assert reply.status_code == 400 and "token" in reply.json()["error"]
+
+
+def test_a_project_arriving_while_another_picture_opens_is_refused(studio, monkeypatch) -> None:
+    from cinemagraph.studio import project_state
+    from cinemagraph.studio.pictures import open_picture
+
+    client, app = studio
+    sid = _session(client, _picture())
+    session = app.state.sessions.get(sid)
+    portrait = (smooth_texture(48, 40, seed=4, blur=1.0) * 255).astype(np.uint8)
+    read_mask = project_state.mask_from_url
+
+    def another_opens_meanwhile(*args):
+        mask = read_mask(*args)
+        open_picture(session, _png(portrait), app.state.config)
+        return mask
+
+    monkeypatch.setattr(project_state, "mask_from_url", another_opens_meanwhile)
+    reply = client.put(f"/api/sessions/{sid}/project", json=_project(_box(16, 16, 48, 80)))
+    assert reply.status_code == 409, reply.text
+    # The new picture keeps an empty project of its own size, not the old one's masks.
+    assert session.picture.width == 40 and session.regions == []
+    assert session.freeze.shape == (48, 40)
+
+
 @pytest.mark.parametrize("path", [
     "/api/sessions/..%2F..%2Fetc/picture.jpg",
     "/api/sessions/../../etc/passwd",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import shlex
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -55,8 +56,10 @@ def _mask(url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("L"))
 
 
-def _run(client: TestClient, sid: str, path: str, body: dict) -> dict:
-    reply = client.post(f"/api/sessions/{sid}/{path}", json=body)
+def _run(client: TestClient, sid: str, path: str, body: dict,
+         headers: dict | None = None) -> dict:
+    """Run a model job to its end; its result, with its id as ``job``."""
+    reply = client.post(f"/api/sessions/{sid}/{path}", json=body, headers=headers)
     assert reply.status_code == 200, reply.text
     job = reply.json()
     seen = [job["progress"]]
@@ -68,14 +71,22 @@ def _run(client: TestClient, sid: str, path: str, body: dict) -> dict:
         seen.append(job["progress"])
     assert job["state"] == "done", job
     assert seen == sorted(seen) and job["progress"] == 1.0  # progress only goes forward
-    return job["result"]
+    return {**job["result"], "job": job["id"]}
+
+
+def _generate(client: TestClient, sid: str, body: dict) -> dict:
+    """Generate a picture and open it, as the page does when nothing else was opened."""
+    result = _run(client, sid, "generate", body)
+    reply = client.post(f"/api/sessions/{sid}/jobs/{result['job']}/open")
+    assert reply.status_code == 200, reply.text
+    return {**result, **reply.json()}
 
 
 def test_generate_opens_the_picture_with_its_twin_and_proposes_regions(studio) -> None:
     client = studio
     assert client.get("/api/weights").json()["available"] is True
     sid = _session(client)
-    result = _run(client, sid, "generate", {"prompt": PROMPT, "seed": 3})
+    result = _generate(client, sid, {"prompt": PROMPT, "seed": 3})
     picture = result["picture"]
     assert (picture["width"], picture["height"]) == (SIZE, SIZE)
     assert picture["generated"] is True and picture["prompt"] == PROMPT
@@ -111,15 +122,16 @@ def test_a_picture_whose_attention_finds_nothing_still_opens(studio, monkeypatch
     while job["state"] == "running":
         time.sleep(0.05)
         job = client.get(f"/api/sessions/{sid}/jobs/{job['id']}").json()
-    assert job["state"] == "done" and job["result"]["regions"] == []
+    assert job["state"] == "done" and job["result"]["fluids"] == []
     assert any("found no region" in note for note in job["notes"])
-    assert job["result"]["picture"]["generated"] is True
+    opened = client.post(f"/api/sessions/{sid}/jobs/{job['id']}/open").json()
+    assert opened["picture"]["generated"] is True and opened["regions"] == []
 
 
 def test_generation_is_deterministic_per_seed(studio) -> None:
     client = studio
-    first, second, other = (_run(client, _session(client), "generate",
-                                 {"prompt": PROMPT, "seed": seed}) for seed in (5, 5, 6))
+    first, second, other = (_generate(client, _session(client), {"prompt": PROMPT, "seed": seed})
+                            for seed in (5, 5, 6))
     assert first["regions"] == second["regions"]
     pictures = [client.get(r["picture"]["url"]).content for r in (first, second, other)]
     assert pictures[0] == pictures[1] != pictures[2]
@@ -129,13 +141,92 @@ def test_find_on_a_generated_picture_reads_the_captured_attention(studio, tiny_p
                                                                   monkeypatch) -> None:
     client = studio
     sid = _session(client)
-    generated = _run(client, sid, "generate", {"prompt": PROMPT})
+    generated = _generate(client, sid, {"prompt": PROMPT})
     calls = []
     monkeypatch.setattr(tiny_pipe.unet, "forward", lambda *a, **k: calls.append(1))
     found = _run(client, sid, "find", {"prompt": PROMPT})
     assert calls == []  # the model did not run again
     assert found["source"] == "attention"
     assert found["regions"] == generated["regions"]
+
+
+def _gated(tmp_path: Path, tiny_pipe) -> tuple[TestClient, threading.Event]:
+    """A studio whose model loads only once the returned event is set."""
+    gate = threading.Event()
+
+    def load():
+        assert gate.wait(60), "the test never let the model load"
+        return tiny_pipe
+
+    return TestClient(create_app(_config(tmp_path / "sessions"), load_pipe=load),
+                      raise_server_exceptions=False), gate
+
+
+def _finish(client: TestClient, sid: str, job: dict) -> dict:
+    for _ in range(1200):
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+        job = client.get(f"/api/sessions/{sid}/jobs/{job['id']}").json()
+    return job
+
+
+def test_a_generation_finishing_after_another_picture_opened_leaves_that_picture_open(
+        tmp_path: Path, tiny_pipe) -> None:
+    client, gate = _gated(tmp_path, tiny_pipe)
+    with client:
+        sid = _session(client)
+        job = client.post(f"/api/sessions/{sid}/generate", json={"prompt": PROMPT}).json()
+        # While the model works, the user opens a photo and paints on it.
+        photo = (smooth_texture(48, 80, seed=2, blur=1.0) * 255).astype(np.uint8)
+        opened = client.post(f"/api/sessions/{sid}/picture", content=_png(photo)).json()
+        region = np.zeros((48, 80), np.uint8)
+        region[4:20, 4:60] = 255
+        painted = {"regions": [{"name": "river", "mask": "data:image/png;base64,"
+                                + base64.b64encode(_png(region)).decode()}]}
+        reply = client.put(f"/api/sessions/{sid}/project", json=painted,
+                           headers={"x-studio-picture": str(opened["token"])})
+        assert reply.status_code == 200, reply.text
+        gate.set()
+        job = _finish(client, sid, job)
+        assert job["state"] == "done", job
+        assert job["result"]["fluids"] == ["waterfall"]
+        assert (job["result"]["width"], job["result"]["height"]) == (SIZE, SIZE)
+        # The photo and its region are still what is open.
+        session = client.app.state.sessions.get(sid)
+        assert session.picture.token == opened["token"] and session.picture.twin_path is None
+        assert [r.name for r in session.regions] == ["river"]
+        served = Image.open(io.BytesIO(client.get(f"/api/sessions/{sid}/picture.jpg").content))
+        assert served.size == (80, 48)
+        # The generated picture opens when the page asks for it.
+        reply = client.post(f"/api/sessions/{sid}/jobs/{job['id']}/open")
+        assert reply.status_code == 200, reply.text
+        picture = reply.json()["picture"]
+        assert picture["generated"] is True and picture["prompt"] == PROMPT
+        assert picture["token"] > opened["token"]
+        assert [r["name"] for r in reply.json()["regions"]] == ["waterfall"]
+        assert session.picture.attention is not None  # "find from the prompt" reads it
+        # A newer generation replaces the one kept: the older can no longer be opened.
+        newer = _finish(client, sid, client.post(f"/api/sessions/{sid}/generate",
+                                                 json={"prompt": PROMPT, "seed": 1}).json())
+        assert newer["state"] == "done"
+        reply = client.post(f"/api/sessions/{sid}/jobs/{job['id']}/open")
+        assert reply.status_code == 400 and "generate it again" in reply.json()["error"]
+        assert session.picture.token == picture["token"]
+
+
+def test_find_for_a_picture_no_longer_open_is_refused(studio) -> None:
+    client = studio
+    sid = _session(client)
+    photo = (smooth_texture(48, 80, seed=2, blur=1.0) * 255).astype(np.uint8)
+    first = client.post(f"/api/sessions/{sid}/picture", content=_png(photo)).json()
+    second = client.post(f"/api/sessions/{sid}/picture", content=_png(photo[:, :64])).json()
+    reply = client.post(f"/api/sessions/{sid}/find", json={"prompt": "clouds over a river"},
+                        headers={"x-studio-picture": str(first["token"])})
+    assert reply.status_code == 409 and "no longer open" in reply.json()["error"]
+    found = _run(client, sid, "find", {"prompt": "clouds over a river"},
+                 headers={"x-studio-picture": str(second["token"])})
+    assert all(_mask(region["mask"]).shape == (48, 64) for region in found["regions"])
 
 
 def test_find_on_an_uploaded_photo_inverts_it(studio) -> None:
@@ -154,7 +245,7 @@ def test_a_generated_pictures_motion_comes_from_its_twin_and_the_command_reprodu
         studio, tmp_path: Path, monkeypatch) -> None:
     client = studio
     sid = _session(client)
-    result = _run(client, sid, "generate", {"prompt": PROMPT})
+    result = _generate(client, sid, {"prompt": PROMPT})
     region = np.zeros((SIZE, SIZE), np.float32)
     region[8:56, 8:40] = 1.0
     url = "data:image/png;base64," + base64.b64encode(
@@ -199,7 +290,7 @@ def test_a_generated_pictures_motion_comes_from_its_twin_and_the_command_reprodu
 def test_a_generated_project_saves_before_anything_is_painted(studio) -> None:
     client = studio
     sid = _session(client)
-    _run(client, sid, "generate", {"prompt": PROMPT})
+    _generate(client, sid, {"prompt": PROMPT})
     empty = "data:image/png;base64," + base64.b64encode(
         _png(np.zeros((SIZE, SIZE), np.uint8))).decode()
     client.put(f"/api/sessions/{sid}/project",
@@ -229,7 +320,7 @@ def test_a_local_model_folder_runs_text_mode(tmp_path: Path, tiny_model_dir) -> 
     with TestClient(app, raise_server_exceptions=False) as client:
         weights = client.get("/api/weights").json()
         assert weights["available"] is True and str(tiny_model_dir) in weights["message"]
-        result = _run(client, _session(client), "generate", {"prompt": PROMPT})
+        result = _generate(client, _session(client), {"prompt": PROMPT})
         assert result["picture"]["generated"] is True
 
 

@@ -5,6 +5,10 @@ the one thing the client names, and it only selects a live session in memory. Er
 user can cause come back as ``{"error": "one line"}`` with status 400 (404 for an unknown
 session or export, 413 for an upload over the limit); anything unexpected is a 500 with
 one line, and the server goes on.
+
+A request the page makes for its open picture carries that picture's token (the
+``X-Studio-Picture`` header, from the picture's ``token``); once another picture has opened,
+such a request is refused with status 409, and the page drops it.
 """
 
 from __future__ import annotations
@@ -36,14 +40,17 @@ from .project_state import (
     set_project,
 )
 from .render import EXPORT_FORMATS, ExportJob, render_preview, run_export
-from .sessions import Session, SessionStore, UnknownSession
+from .sessions import Session, SessionStore, StalePicture, UnknownSession
 from .smart_select import smart_select
-from .text_mode import ModelJob, check_prompt, run_find, run_generation
+from .text_mode import ModelJob, check_prompt, open_generated, run_find, run_generation
 from .uploads import check_size
 
 STATIC = Path(__file__).with_name("static")
 
 _JOB_ID = re.compile(r"^[0-9a-f]{16}$")
+
+#: The header naming the picture a request was made for (its token).
+PICTURE_HEADER = "x-studio-picture"
 
 
 class TooLarge(CinemagraphError):
@@ -56,6 +63,16 @@ class NotFound(CinemagraphError):
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def _token(request: Request) -> int | None:
+    """The token of the picture the request was made for; None when it names none."""
+    value = request.headers.get(PICTURE_HEADER)
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        raise CinemagraphError("the picture token must be a whole number")
+    return int(value)
 
 
 async def _body(request: Request, limit: int, what: str) -> bytes:
@@ -89,7 +106,7 @@ def create_app(config: StudioConfig | None = None,
     @app.exception_handler(CinemagraphError)
     async def _user_error(request: Request, exc: CinemagraphError) -> JSONResponse:
         status = 404 if isinstance(exc, (UnknownSession, NotFound)) else \
-            413 if isinstance(exc, TooLarge) else 400
+            413 if isinstance(exc, TooLarge) else 409 if isinstance(exc, StalePicture) else 400
         return _error(status, str(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -153,16 +170,18 @@ def create_app(config: StudioConfig | None = None,
         data = await _json(request)
         from starlette.concurrency import run_in_threadpool
 
-        await run_in_threadpool(set_project, session, data)
-        return {"version": session.version, "command": project_json(session)["command"]}
+        token = _token(request)
+        await run_in_threadpool(set_project, session, data, token)
+        return {"version": session.version, "command": project_json(session, token)["command"]}
 
     @app.post("/api/sessions/{session_id}/preview")
-    def preview(session_id: str, draft: bool = False) -> dict:
+    def preview(session_id: str, request: Request, draft: bool = False) -> dict:
         session = store.get(session_id)
         quality = "draft" if draft else "full"
-        version = session.version
-        scene = scene_of(session)
-        picture = session.need_picture()
+        with session.lock:
+            picture = session.need_picture(_token(request))
+            version = session.version
+            scene = scene_of(session)
         side = config.draft_side if draft else config.preview_side
         result = session.previews.get(quality)
         if result is None or result[0] != version:
@@ -174,7 +193,8 @@ def create_app(config: StudioConfig | None = None,
                     session.previews[quality] = result
         made = result[1]
         base = f"/api/sessions/{session.id}/preview/{quality}"
-        return {"version": version, "quality": quality, "frames": made.frames,
+        return {"version": version, "token": picture.token, "quality": quality,
+                "frames": made.frames,
                 "columns": made.columns, "width": made.width, "height": made.height,
                 "fps": made.fps, "notes": made.notes,
                 "sheet": f"{base}/sheet.jpg?v={version}",
@@ -195,7 +215,7 @@ def create_app(config: StudioConfig | None = None,
     async def select(session_id: str, request: Request) -> dict:
         session = store.get(session_id)
         data = await _json(request)
-        picture = session.need_picture()
+        picture = session.need_picture(_token(request))
         h, w = picture.work_shape
 
         def numbers(key: str, count: int) -> tuple[float, ...] | None:
@@ -217,7 +237,7 @@ def create_app(config: StudioConfig | None = None,
         if not pixels:
             raise CinemagraphError("smart select found nothing apart from its surroundings here: "
                                    "drag a box a little larger than the object, or click on it")
-        return {"mask": mask_url(mask), "pixels": pixels}
+        return {"mask": mask_url(mask), "pixels": pixels, "token": picture.token}
 
     def _start_model_job(session: Session, kind: str, target: Callable[..., None],
                          *args: Any) -> dict:
@@ -225,6 +245,9 @@ def create_app(config: StudioConfig | None = None,
             if any(job.state == "running" for job in session.model_jobs.values()):
                 raise CinemagraphError("the model is still working for this tab: wait for it")
             job = ModelJob(secrets.token_hex(8), kind)
+            if kind == "generate":  # only the newest generated picture is kept to open
+                for old in session.model_jobs.values():
+                    old.generated = None
             session.model_jobs[job.id] = job
         threading.Thread(target=target, args=(job, text_model, session, config, *args),
                          daemon=True, name=f"{kind}-{job.id}").start()
@@ -252,24 +275,34 @@ def create_app(config: StudioConfig | None = None,
     async def find(session_id: str, request: Request) -> dict:
         session = store.get(session_id)
         data = await _json(request)
-        picture = session.need_picture()
+        picture = session.need_picture(_token(request))
         words = check_prompt(data.get("prompt") if isinstance(data, dict) else None, "prompt")
         if picture.attention is None or words != picture.prompt:
             _need_weights()
-        return _start_model_job(session, "find", run_find, words)
+        return _start_model_job(session, "find", run_find, words, picture)
 
-    @app.get("/api/sessions/{session_id}/jobs/{job_id}")
-    def model_job(session_id: str, job_id: str) -> dict:
-        session = store.get(session_id)
+    def _model_job(session: Session, job_id: str) -> ModelJob:
         job = session.model_jobs.get(job_id) if _JOB_ID.match(job_id) else None
         if job is None:
             raise NotFound("no such job")
-        return job.describe()
+        return job
+
+    @app.get("/api/sessions/{session_id}/jobs/{job_id}")
+    def model_job(session_id: str, job_id: str) -> dict:
+        return _model_job(store.get(session_id), job_id).describe()
+
+    @app.post("/api/sessions/{session_id}/jobs/{job_id}/open")
+    async def open_generated_picture(session_id: str, job_id: str) -> dict:
+        session = store.get(session_id)
+        job = _model_job(session, job_id)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(open_generated, session, job, config)
 
     @app.get("/api/sessions/{session_id}/command")
-    def command(session_id: str) -> dict:
+    def command(session_id: str, request: Request) -> dict:
         session = store.get(session_id)
-        return {"command": project_json(session)["command"],
+        return {"command": project_json(session, _token(request))["command"],
                 "note": "Run it in the folder of the saved project (Save project, then unzip)."}
 
     @app.post("/api/sessions/{session_id}/exports")
@@ -280,9 +313,10 @@ def create_app(config: StudioConfig | None = None,
         if kind not in EXPORT_FORMATS:
             raise CinemagraphError(f"unknown export format {kind!r}: choose one of "
                                    f"{', '.join(EXPORT_FORMATS)}")
-        scene = scene_of(session)
+        with session.lock:
+            picture = session.need_picture(_token(request))
+            scene = scene_of(session)
         scene.check()
-        picture = session.need_picture()
         with session.lock:
             if any(job.state == "running" for job in session.jobs.values()):
                 raise CinemagraphError("an export is already running: wait for it to finish")

@@ -8,6 +8,8 @@ copies at the preview sizes. A generated picture also keeps its natural twin
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..io.atomic import atomic_file
@@ -26,9 +28,16 @@ def _sizes(config: StudioConfig) -> set[int]:
 
 
 def open_picture(session: Session, data: bytes, config: StudioConfig,
-                 twin: bytes | None = None) -> dict:
+                 twin: bytes | None = None, prompt: str = "", attention: Any = None) -> dict:
     """Check and keep ``data`` as the session's picture (and ``twin``, PNG bytes of the
-    same size, as the picture its motion is computed on); the project restarts."""
+    same size, as the picture its motion is computed on; a generated picture's ``prompt``
+    and ``attention``); the project restarts. Pictures open one at a time per session."""
+    with session.open_lock:
+        return _open_picture(session, data, config, twin, prompt, attention)
+
+
+def _open_picture(session: Session, data: bytes, config: StudioConfig, twin: bytes | None,
+                  prompt: str, attention: Any) -> dict:
     checked = check_picture(data, config.max_upload_bytes, config.max_upload_pixels)
     path = session.folder / f"picture{checked.suffix}"
     for old in [*session.folder.glob("picture.*"), session.folder / TWIN_FILE]:
@@ -58,13 +67,15 @@ def open_picture(session: Session, data: bytes, config: StudioConfig,
     previews = {side: resize_image(still, side).astype(np.float32) for side in _sizes(config)}
     del still
     with session.lock:
+        session.opened += 1
         session.picture = Picture(path, width, height, work, previews, twin_path=twin_path,
-                                  twin_previews=twin_previews)
+                                  twin_previews=twin_previews, prompt=prompt,
+                                  attention=attention, token=session.opened)
         session.regions, session.arrows = [], []
         session.freeze = np.zeros(work.shape[:2], np.float32)
         session.version += 1
         session.previews.clear()
-    return picture_info(session)
+        return picture_info(session)
 
 
 def picture_info(session: Session) -> dict:
@@ -73,4 +84,5 @@ def picture_info(session: Session) -> dict:
     h, w = picture.work_shape
     return {"width": picture.width, "height": picture.height, "work_width": w,
             "work_height": h, "url": f"/api/sessions/{session.id}/picture.jpg?v={session.version}",
-            "generated": picture.twin_path is not None, "prompt": picture.prompt}
+            "generated": picture.twin_path is not None, "prompt": picture.prompt,
+            "token": picture.token}

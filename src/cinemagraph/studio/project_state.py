@@ -25,10 +25,10 @@ import numpy as np
 
 from ..errors import CinemagraphError
 from .config import StudioConfig
-from .pictures import open_picture, picture_info
+from .pictures import open_picture
 from .project import MOTION_FILE, TWIN_FILE, Arrow, LoopSettings, command_line, region_from_json
 from .render import Scene, png_bytes, project_motion, write_project_files
-from .sessions import Session
+from .sessions import Picture, Session, StalePicture
 from .uploads import decode_grey_png
 
 _DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]*)$")
@@ -53,9 +53,11 @@ def mask_url(mask: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
 
 
-def set_project(session: Session, data: Any) -> None:
-    """Replace the session's regions, freeze mask, arrows and settings with the page's."""
-    picture = session.need_picture()
+def set_project(session: Session, data: Any, token: int | None = None) -> None:
+    """Replace the session's regions, freeze mask, arrows and settings with the page's,
+    made for the picture of ``token`` (any picture: None). A project made for a picture
+    that is no longer open is refused, even one that arrives while another picture opens."""
+    picture = session.need_picture(token)
     if not isinstance(data, dict):
         raise CinemagraphError("the project must be an object")
     shape = picture.work_shape
@@ -75,23 +77,30 @@ def set_project(session: Session, data: Any) -> None:
     arrows = [Arrow.from_json(item, picture.width, picture.height) for item in raw_arrows]
     settings = LoopSettings.from_json(data.get("settings", {}))
     with session.lock:
+        if session.picture is not picture:
+            raise StalePicture("this project was made for a picture that is no longer open")
         session.regions, session.freeze = regions, freeze
         session.arrows, session.settings = arrows, settings
         session.version += 1
         session.previews.clear()
 
 
-def scene_of(session: Session) -> Scene:
-    """A snapshot of the session's project to render while the page goes on editing."""
+def scene_of(session: Session, token: int | None = None) -> Scene:
+    """A snapshot of the session's project to render while the page goes on editing (of
+    the picture of ``token``, when given)."""
     with session.lock:
-        picture = session.need_picture()
+        picture = session.need_picture(token)
         return Scene(tuple(replace(r) for r in session.regions), session.freeze.copy(),
                      tuple(session.arrows), session.settings, picture.width, picture.height)
 
 
-def project_json(session: Session) -> dict:
+def project_json(session: Session, token: int | None = None) -> dict:
     """The saved project's ``project.json``: names, files, arrows, settings, command."""
-    picture = session.need_picture()
+    with session.lock:
+        return _project_json(session, session.need_picture(token))
+
+
+def _project_json(session: Session, picture: Picture) -> dict:
     settings = session.settings
     return {
         "picture": picture.path.name,
@@ -112,15 +121,15 @@ def project_json(session: Session) -> dict:
 def project_zip(session: Session) -> bytes:
     """The project as a zip: picture, masks for the command line, masks as painted,
     project.json and command.txt."""
-    scene = scene_of(session)
-    picture = session.need_picture()
+    with session.lock:
+        picture = session.need_picture()
+        scene, meta = scene_of(session), project_json(session)
     folder = session.folder / f"save-{secrets.token_hex(4)}"
     try:
         paths = write_project_files(folder, scene, picture.path, twin=picture.twin_path)
         if picture.twin_path is not None and scene.regions:
             with contextlib.suppress(CinemagraphError):  # nothing moves yet: no field to save
                 project_motion(folder, scene, picture.path.name, paths, [])
-        meta = project_json(session)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for item in sorted(folder.rglob("*")):
@@ -160,10 +169,9 @@ def load_project_zip(session: Session, data: bytes, config: StudioConfig) -> dic
                                                           str(meta.get("picture"))):
             raise CinemagraphError("the project's project.json does not name its picture")
         twin = member(TWIN_FILE, "twin") if meta.get("twin") == TWIN_FILE else None
-        info = open_picture(session, member(meta["picture"], "picture"), config, twin=twin)
-        if twin is not None and isinstance(meta.get("prompt"), str):
-            session.need_picture().prompt = meta["prompt"][:400]
-            info = picture_info(session)
+        prompt = meta.get("prompt") if twin is not None else None
+        info = open_picture(session, member(meta["picture"], "picture"), config, twin=twin,
+                            prompt=prompt[:400] if isinstance(prompt, str) else "")
         regions = meta.get("regions", [])
         if not isinstance(regions, list):
             raise CinemagraphError("the project's regions must be a list")
@@ -178,5 +186,5 @@ def load_project_zip(session: Session, data: bytes, config: StudioConfig) -> dic
         if "edit/freeze.png" in sizes:
             project["freeze"] = "data:image/png;base64," + base64.b64encode(
                 member("edit/freeze.png", "freeze mask")).decode("ascii")
-    set_project(session, project)
+    set_project(session, project, info["token"])
     return {"picture": info, "project": project}

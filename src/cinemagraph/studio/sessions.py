@@ -31,6 +31,10 @@ class UnknownSession(CinemagraphError):
     """The session id names no live session (expired, or never made)."""
 
 
+class StalePicture(CinemagraphError):
+    """A request made for a picture that is no longer the session's open one."""
+
+
 @dataclass
 class Picture:
     """The opened picture: its file in the session folder and its sizes."""
@@ -45,6 +49,9 @@ class Picture:
     twin_previews: dict[int, np.ndarray] = field(default_factory=dict)  #: side → float32
     prompt: str = ""  #: the prompt that generated the picture
     attention: Any = None  #: the attention statistics captured while generating it
+    #: Which of the session's pictures this is: the page sends it back with each request
+    #: made for this picture, and a request for an earlier one is refused.
+    token: int = 0
 
     def motion_image(self, side: int) -> np.ndarray:
         """The picture the motion is computed on at preview size ``side``: the twin when
@@ -63,6 +70,8 @@ class Session:
     id: str
     folder: Path
     lock: threading.RLock = field(default_factory=threading.RLock)
+    #: Held while a picture opens, so that two opening at once cannot mix their files.
+    open_lock: threading.Lock = field(default_factory=threading.Lock)
     used: float = field(default_factory=time.monotonic)
     picture: Picture | None = None
     regions: list[Region] = field(default_factory=list)
@@ -70,14 +79,19 @@ class Session:
     arrows: list[Arrow] = field(default_factory=list)
     settings: LoopSettings = field(default_factory=LoopSettings)
     version: int = 0  #: bumped on every edit
+    opened: int = 0  #: pictures opened so far (the newest one's token)
     previews: dict[str, Any] = field(default_factory=dict)  #: quality → last preview
     jobs: dict[str, Any] = field(default_factory=dict)  #: export id → job
     model_jobs: dict[str, Any] = field(default_factory=dict)  #: generation/find id → job
 
-    def need_picture(self) -> Picture:
-        if self.picture is None:
+    def need_picture(self, token: int | None = None) -> Picture:
+        """The open picture; with ``token``, only if it is still the picture of that token."""
+        picture = self.picture
+        if picture is None:
             raise CinemagraphError("open a picture first")
-        return self.picture
+        if token is not None and picture.token != token:
+            raise StalePicture("this request was made for a picture that is no longer open")
+        return picture
 
 
 class SessionStore:

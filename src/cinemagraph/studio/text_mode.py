@@ -6,8 +6,10 @@ Both run in the background as a :class:`ModelJob` that the page polls:
   (:func:`cinemagraph.diffusion.generate.generate`: the artistic image, its natural twin and
   the attention statistics, saved with :func:`~cinemagraph.diffusion.run.save_generation`),
   then stage 3's masks from that attention
-  (:func:`cinemagraph.mask.masks_from_attention`). The artistic image opens as the picture
-  to edit, the twin gives its motion, and each fluid's mask is proposed as a region;
+  (:func:`cinemagraph.mask.masks_from_attention`). The job keeps what it made; the page
+  opens it (:func:`open_generated`) as the picture to edit unless the user has opened
+  another picture meanwhile, in which case it only offers to. The twin gives its motion,
+  and each fluid's mask is proposed as a region;
 * :func:`run_find` — "find from the prompt": a generated picture's masks from the attention
   captured while generating it; an uploaded photo's after DDIM inversion
   (:func:`cinemagraph.pipeline.image.masks_by_inversion`).
@@ -25,16 +27,28 @@ import numpy as np
 from ..errors import CinemagraphError
 from .config import StudioConfig
 from .models import TextModel, counting_steps
-from .pictures import open_picture, picture_info
+from .pictures import open_picture
 from .project import resize_mask
 from .project_state import mask_url
-from .sessions import Session
+from .sessions import Picture, Session, StalePicture
 
 #: Longest prompt accepted, in characters (the text encoder reads 75 tokens).
 MAX_PROMPT_CHARS = 400
 
 #: Where a generation's files (image.png, twin.png, attention.npz, run.json) are kept.
 GENERATION_FOLDER = "generation"
+
+
+@dataclass
+class Generated:
+    """What a generation made, kept until the page opens it."""
+
+    image: bytes  #: the artistic picture (PNG)
+    twin: bytes  #: its natural twin (PNG)
+    prompt: str
+    twin_prompt: str
+    attention: Any
+    masks: list[tuple[str | None, np.ndarray]]
 
 
 @dataclass
@@ -49,6 +63,7 @@ class ModelJob:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     result: dict | None = None
+    generated: Generated | None = None  #: a generation's picture, until another replaces it
 
     def describe(self) -> dict:
         return {"id": self.id, "kind": self.kind, "state": self.state,
@@ -107,8 +122,9 @@ def _keep_notes(job: ModelJob, caught: list[warnings.WarningMessage]) -> None:
 
 def run_generation(job: ModelJob, model: TextModel, session: Session, config: StudioConfig,
                    prompt: str, seed: int) -> None:
-    """Generate the picture for ``prompt``, open it in ``session`` with its twin and
-    propose its fluids' masks as regions (``job.result``: picture and regions)."""
+    """Generate the picture for ``prompt`` with its twin and its fluids' masks, kept on the
+    job for :func:`open_generated` (``job.result``: its size and the fluids found). The
+    session's open picture stays as it is."""
     from ..diffusion.generate import GenerationSettings, generate
     from ..diffusion.run import save_generation
     from ..diffusion.twin import TwinSettings
@@ -140,31 +156,40 @@ def run_generation(job: ModelJob, model: TextModel, session: Session, config: St
             except CinemagraphError as exc:  # the picture stays; the user paints instead
                 masks = {}
                 job.notes.append(f"{exc}: paint the regions with the brush")
-            info = open_picture(session, files["image"].read_bytes(), config,
-                                twin=files["twin"].read_bytes())
-            with session.lock:
-                picture = session.need_picture()
-                picture.prompt, picture.attention = prompt, result.attention
-            info = picture_info(session)
-            regions = proposed_regions(list(masks.items()), picture.work_shape)
+            height, width = result.image.shape[:2]
+            job.generated = Generated(files["image"].read_bytes(), files["twin"].read_bytes(),
+                                      prompt, result.twin_prompt, result.attention,
+                                      list(masks.items()))
         _keep_notes(job, caught)
-        job.result = {"picture": info, "regions": regions, "prompt": prompt,
-                      "twin_prompt": result.twin_prompt}
+        job.result = {"prompt": prompt, "twin_prompt": result.twin_prompt, "width": width,
+                      "height": height, "fluids": [region_name(name or "") for name in masks]}
         job.progress, job.stage, job.state = 1.0, "done", "done"
     except Exception as exc:  # reported on the page; the server goes on
         _fail(job, exc)
 
 
+def open_generated(session: Session, job: ModelJob, config: StudioConfig) -> dict:
+    """Open the picture generation ``job`` made as the session's picture, with its twin,
+    prompt and attention; its fluids' masks come back as proposed regions."""
+    made = job.generated
+    if job.kind != "generate" or job.state != "done" or made is None:
+        raise CinemagraphError("that generated picture is no longer kept: generate it again")
+    info = open_picture(session, made.image, config, twin=made.twin, prompt=made.prompt,
+                        attention=made.attention)
+    regions = proposed_regions(made.masks, (info["work_height"], info["work_width"]))
+    return {"picture": info, "regions": regions, "prompt": made.prompt,
+            "twin_prompt": made.twin_prompt}
+
+
 def run_find(job: ModelJob, model: TextModel, session: Session, config: StudioConfig,
-             words: str) -> None:
-    """The regions ``words`` name in the session's picture (``job.result``: regions): from
-    the attention captured while generating it when the words are its prompt, else found
-    by DDIM inversion of the picture."""
+             words: str, picture: Picture) -> None:
+    """The regions ``words`` name in ``picture``, the session's (``job.result``: regions):
+    from the attention captured while generating it when the words are its prompt, else
+    found by DDIM inversion of the picture."""
     from ..mask import masks_from_attention
     from ..pipeline.image import masks_by_inversion
 
     try:
-        picture = session.need_picture()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if picture.attention is not None and words == picture.prompt:
@@ -187,7 +212,7 @@ def run_find(job: ModelJob, model: TextModel, session: Session, config: StudioCo
                 source = "inversion"
         _keep_notes(job, caught)
         if session.picture is not picture:
-            raise CinemagraphError("another picture was opened meanwhile: find again")
+            raise StalePicture("another picture was opened meanwhile: find again")
         job.result = {"regions": proposed_regions(masks, picture.work_shape),
                       "source": source, "words": words}
         job.progress, job.stage, job.state = 1.0, "done", "done"

@@ -7,7 +7,7 @@ const HISTORY_LIMIT = 40;
 
 const state = {
   session: null,
-  picture: null,          // {width, height, work_width, work_height, url}
+  picture: null,          // {width, height, work_width, work_height, url, token}
   regions: [],            // {name, direction, speed, colour, canvas}
   active: 0,
   freeze: null,           // canvas, alpha = frozen
@@ -23,6 +23,7 @@ const state = {
   again: false,
   weights: false,         // whether the Stable Diffusion model can run here
   modelBusy: false,       // a generation or a search is running
+  opens: 0,               // pictures the user has asked to open (started, not only done)
 };
 
 // ---------------------------------------------------------------- messages and requests
@@ -39,15 +40,47 @@ async function api(path, options = {}) {
   const type = reply.headers.get("content-type") || "";
   const body = type.includes("json") ? await reply.json() : await reply.blob();
   if (!reply.ok) {
-    throw new Error((body && body.error) || `the server answered ${reply.status}`);
+    const error = new Error((body && body.error) || `the server answered ${reply.status}`);
+    error.stale = reply.status === 409;   // made for a picture that is no longer open
+    throw error;
   }
   return body;
+}
+
+// An error on the page, unless it only says that a request was for an earlier picture.
+function report(error) {
+  if (!error.stale) say(error.message, true);
 }
 
 const sessionPath = (rest) => `/api/sessions/${state.session}/${rest}`;
 
 function json(method, data) {
   return { method, headers: { "content-type": "application/json" }, body: JSON.stringify(data) };
+}
+
+// The picture open now: requests made for it carry its token, and their replies are used
+// only while it is still the one open (another may open while they are on their way).
+function pictureToken() {
+  return state.picture ? state.picture.token : null;
+}
+
+function isOpen(token) {
+  return token !== null && pictureToken() === token;
+}
+
+function forPicture(token, options = {}) {
+  return { ...options, headers: { ...(options.headers || {}), "x-studio-picture": String(token) } };
+}
+
+// Pictures open one after another, in the order asked for, so that the server and the page
+// always end on the same one.
+let opening = Promise.resolve();
+
+function openInTurn(work) {
+  state.opens += 1;
+  const run = opening.then(work);
+  opening = run.catch(() => {});
+  return run;
 }
 
 // ---------------------------------------------------------------- canvases
@@ -395,16 +428,19 @@ async function onUp(event) {
     const [a, b] = [done.start, done.end];
     const body = Math.hypot(b[0] - a[0], b[1] - a[1]) < 6 ? { point: a }
       : { box: [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])] };
+    const token = pictureToken();
     say("Selecting…");
     try {
-      const reply = await api(sessionPath("select"), json("POST", body));
+      const reply = await api(sessionPath("select"), forPicture(token, json("POST", body)));
       const image = await loadImage(reply.mask);
-      remember();
-      addMaskImage(state.regions[state.active].canvas, image);
-      drawMasks();
-      say(`Smart select added ${reply.pixels} pixels to “${state.regions[state.active].name}”: refine with the brush and eraser.`);
-      edited();
-    } catch (error) { say(error.message, true); }
+      if (isOpen(token)) {
+        remember();
+        addMaskImage(state.regions[state.active].canvas, image);
+        drawMasks();
+        say(`Smart select added ${reply.pixels} pixels to “${state.regions[state.active].name}”: refine with the brush and eraser.`);
+        edited();
+      }
+    } catch (error) { if (isOpen(token)) report(error); }
     drawArrows();
   } else if (done.kind === "move" && done.moved) {
     edited();
@@ -507,8 +543,10 @@ async function sync() {
   if (state.busy) { state.again = true; return; }
   state.busy = true;
   const version = state.version;
+  const token = pictureToken();
   try {
-    const reply = await api(sessionPath("project"), json("PUT", projectJSON()));
+    const reply = await api(sessionPath("project"), forPicture(token, json("PUT", projectJSON())));
+    if (!isOpen(token)) return;
     $("#command").value = reply.command;
     if (!hasPaint()) {
       setPreviewStatus(false, "Paint a region with the brush to see it move");
@@ -516,15 +554,18 @@ async function sync() {
       for (const draft of [true, false]) {
         if (state.version !== version) break;
         setPreviewStatus(true, draft ? "Rendering a quick preview…" : "Rendering the full preview…");
-        const meta = await api(sessionPath(`preview?draft=${draft}`), { method: "POST" });
+        const meta = await api(sessionPath(`preview?draft=${draft}`), forPicture(token, { method: "POST" }));
         if (state.version !== version) break;
         await play(meta, version);
       }
       if (state.version === version && $("#message").dataset.error === "true") say("");
     }
   } catch (error) {
-    setPreviewStatus(false, "Preview failed");
-    say(error.message, true);
+    // A failure of what a newer edit or picture has replaced is no longer news.
+    if (state.version === version && !error.stale) {
+      setPreviewStatus(false, "Preview failed");
+      say(error.message, true);
+    }
   } finally {
     state.busy = false;
     if (state.again || state.version !== version) { state.again = false; sync(); }
@@ -540,6 +581,7 @@ const player = { image: null, meta: null, start: 0, frame: -1 };
 
 async function play(meta, edit) {
   const image = await loadImage(meta.sheet);
+  if (state.version !== edit) return;   // edited or another picture opened meanwhile
   const canvas = $("#preview");
   canvas.width = meta.width;
   canvas.height = meta.height;
@@ -578,16 +620,18 @@ async function openPicture(file) {
   if (!file) return;
   say(`Opening ${file.name}…`);
   try {
-    const info = await api(sessionPath("picture"), { method: "POST", body: file });
-    await showPicture(info);
-    addRegion("water");
-    renderRegions(); drawMasks(); drawArrows();
-    say(`Opened ${file.name} (${info.width}×${info.height}). Paint what moves with the brush.`);
+    await openInTurn(async () => {
+      const info = await api(sessionPath("picture"), { method: "POST", body: file });
+      showPicture(info, await loadImage(info.url));
+      addRegion("water");
+      renderRegions(); drawMasks(); drawArrows();
+      say(`Opened ${file.name} (${info.width}×${info.height}). Paint what moves with the brush.`);
+    });
   } catch (error) { say(error.message, true); }
 }
 
-async function showPicture(info) {
-  const image = await loadImage(info.url);
+// The picture the server has just opened, with its image loaded: the page starts on it.
+function showPicture(info, image) {
   state.picture = info;
   const w = info.work_width, h = info.work_height;
   for (const canvas of [pictureCanvas, paintCanvas, arrowCanvas]) { canvas.width = w; canvas.height = h; }
@@ -599,7 +643,11 @@ async function showPicture(info) {
   state.freeze = layer(w, h);
   state.version += 1;     // a preview still rendering for the last picture is dropped
   player.image = null;
-  $("#preview").dataset.playing = "false";
+  const preview = $("#preview");
+  preview.dataset.playing = "false";
+  preview.getContext("2d").clearRect(0, 0, preview.width, preview.height);
+  setPreviewStatus(false, "No preview yet");
+  $("#overlay").removeAttribute("src");   // the last picture's motion
   if (info.prompt) $("#prompt").value = info.prompt;
   $("#model-status").textContent = "";
   updateHistoryButtons();
@@ -610,22 +658,34 @@ async function loadProject(file) {
   if (!file) return;
   say(`Loading ${file.name}…`);
   try {
-    const reply = await api(sessionPath("project.zip"), { method: "POST", body: file });
-    await showPicture(reply.picture);
-    const project = reply.project;
-    for (const region of project.regions) {
-      const [w, h] = workSize();
-      const canvas = layer(w, h);
-      addMaskImage(canvas, await loadImage(region.mask));
-      addRegion(region.name, { ...region, canvas });
-    }
-    if (!state.regions.length) addRegion();
-    if (project.freeze) addMaskImage(state.freeze, await loadImage(project.freeze));
-    state.arrows = project.arrows || [];
-    setSettings(project.settings);
-    renderRegions(); drawMasks(); drawArrows(); edited();
-    say(`Loaded ${file.name}.`);
+    await openInTurn(async () => {
+      const reply = await api(sessionPath("project.zip"), { method: "POST", body: file });
+      const project = reply.project;
+      const [image, masks, freeze] = await Promise.all([
+        loadImage(reply.picture.url), loadImages(project.regions),
+        project.freeze ? loadImage(project.freeze) : null]);
+      showPicture(reply.picture, image);
+      project.regions.forEach((region, index) => addRegion(region.name, { ...region, canvas: maskLayer(masks[index]) }));
+      if (!state.regions.length) addRegion();
+      if (freeze) addMaskImage(state.freeze, freeze);
+      state.arrows = project.arrows || [];
+      setSettings(project.settings);
+      renderRegions(); drawMasks(); drawArrows(); edited();
+      say(`Loaded ${file.name}.`);
+    });
   } catch (error) { say(error.message, true); }
+}
+
+function loadImages(regions) {
+  return Promise.all(regions.map((region) => loadImage(region.mask)));
+}
+
+// A new layer of the open picture's size holding a grey mask image.
+function maskLayer(image) {
+  const [w, h] = workSize();
+  const canvas = layer(w, h);
+  addMaskImage(canvas, image);
+  return canvas;
 }
 
 // ---------------------------------------------------------------- text mode
@@ -637,14 +697,16 @@ function updateModelButtons() {
   $("#find").disabled = !(state.weights || generated) || !state.picture || state.modelBusy;
 }
 
-async function runModelJob(path, body) {
-  // Start a generation or a search and follow its progress; returns its result.
+async function runModelJob(path, body, token = null) {
+  // Start a generation or a search (for the picture of token) and follow its progress;
+  // returns the finished job.
   const bar = $("#model-progress");
   const status = $("#model-status");
   state.modelBusy = true; updateModelButtons();
   bar.hidden = false; bar.value = 0;
   try {
-    let job = await api(sessionPath(path), json("POST", body));
+    const options = json("POST", body);
+    let job = await api(sessionPath(path), token === null ? options : forPicture(token, options));
     while (job.state === "running") {
       status.textContent = `${job.stage} (${Math.round(job.progress * 100)}%)`;
       bar.value = job.progress;
@@ -657,52 +719,76 @@ async function runModelJob(path, body) {
     notes.replaceChildren(...job.notes.map((text) => {
       const item = document.createElement("li"); item.textContent = text; return item;
     }));
-    return job.result;
+    return job;
+  } catch (error) {
+    status.textContent = "";
+    throw error;
   } finally {
     bar.hidden = true;
     state.modelBusy = false; updateModelButtons();
   }
 }
 
-async function addProposedRegions(proposed) {
-  const [w, h] = workSize();
-  for (const region of proposed) {
-    const canvas = layer(w, h);
-    addMaskImage(canvas, await loadImage(region.mask));
-    addRegion(region.name, { canvas });
-  }
-}
-
 async function generatePicture() {
   const prompt = $("#prompt").value.trim();
   if (!prompt) { say("type a prompt first: what the picture shows and what moves", true); return; }
+  const opens = state.opens;
   say(`Generating “${prompt}”…`);
   $("#model-status").dataset.done = "false";
+  $("#open-generated").hidden = true;
   try {
-    const result = await runModelJob("generate", { prompt, seed: 0 });
-    await showPicture(result.picture);
-    await addProposedRegions(result.regions);
-    if (!state.regions.length) addRegion("water");
-    state.active = 0;
-    renderRegions(); drawMasks(); drawArrows(); edited();
-    const names = result.regions.map((r) => r.name).join(", ");
-    $("#model-status").textContent = `Generated; its twin gives the motion`;
-    $("#model-status").dataset.done = "generate";
-    say(`Generated ${result.picture.width}×${result.picture.height} from the prompt. Regions found from the attention: ${names || "none"}; refine them with the brush.`);
+    const job = await runModelJob("generate", { prompt, seed: 0 });
+    if (state.opens === opens) await openGenerated(job.id);
+    else offerGenerated(job);
+  } catch (error) { say(error.message, true); }
+}
+
+// The user opened another picture while this one was being generated: it stays open, and
+// the generated one waits for the user to open it.
+function offerGenerated(job) {
+  const button = $("#open-generated");
+  button.dataset.job = job.id;
+  button.hidden = false;
+  $("#model-status").textContent = "Generated: open it when you like";
+  $("#model-status").dataset.done = "generate-offered";
+  const { prompt, width, height } = job.result;
+  say(`Generated “${prompt}” (${width}×${height}); the picture you opened meanwhile stays open. Open the generated one with “Open the generated picture”.`);
+}
+
+async function openGenerated(id) {
+  $("#open-generated").hidden = true;
+  try {
+    await openInTurn(async () => {
+      const reply = await api(sessionPath(`jobs/${id}/open`), { method: "POST" });
+      const [image, masks] = await Promise.all([loadImage(reply.picture.url), loadImages(reply.regions)]);
+      showPicture(reply.picture, image);
+      reply.regions.forEach((region, index) => addRegion(region.name, { canvas: maskLayer(masks[index]) }));
+      if (!state.regions.length) addRegion("water");
+      state.active = 0;
+      renderRegions(); drawMasks(); drawArrows(); edited();
+      const names = reply.regions.map((r) => r.name).join(", ");
+      $("#model-status").textContent = `Generated; its twin gives the motion`;
+      $("#model-status").dataset.done = "generate";
+      say(`Generated ${reply.picture.width}×${reply.picture.height} from the prompt. Regions found from the attention: ${names || "none"}; refine them with the brush.`);
+    });
   } catch (error) { say(error.message, true); }
 }
 
 async function findRegions() {
   const prompt = $("#prompt").value.trim();
   if (!prompt) { say("type the fluids to find first (water, clouds, smoke …)", true); return; }
+  if (!state.picture) { say("open a picture first", true); return; }
+  const token = pictureToken();
   say(`Finding ${prompt}…`);
   $("#model-status").dataset.done = "false";
   try {
-    const result = await runModelJob("find", { prompt });
+    const { result } = await runModelJob("find", { prompt }, token);
+    const masks = await loadImages(result.regions);
+    if (!isOpen(token)) return;   // found in a picture that is no longer open
     remember();
     const lone = state.regions.length === 1 && !hasPaint();
     if (lone) state.regions = [];
-    await addProposedRegions(result.regions);
+    result.regions.forEach((region, index) => addRegion(region.name, { canvas: maskLayer(masks[index]) }));
     if (!state.regions.length) addRegion("water");
     state.active = Math.max(0, state.regions.length - result.regions.length);
     renderRegions(); drawMasks(); edited();
@@ -711,7 +797,7 @@ async function findRegions() {
     $("#model-status").textContent = `Found ${names || "nothing"}`;
     $("#model-status").dataset.done = "find";
     say(`Found from the prompt (${how}): ${names || "nothing"}; refine with the brush and eraser.`);
-  } catch (error) { say(error.message, true); }
+  } catch (error) { if (isOpen(token)) report(error); }
 }
 
 // ---------------------------------------------------------------- export, command line, save
@@ -722,9 +808,10 @@ async function startExport(format) {
   link.hidden = true;
   const bar = $("#export-progress");
   bar.hidden = false; bar.value = 0;
+  const token = pictureToken();
   try {
-    await api(sessionPath("project"), json("PUT", projectJSON()));
-    let job = await api(sessionPath("exports"), json("POST", { format }));
+    await api(sessionPath("project"), forPicture(token, json("PUT", projectJSON())));
+    let job = await api(sessionPath("exports"), forPicture(token, json("POST", { format })));
     while (job.state === "running") {
       $("#export-status").textContent = `${job.stage} (${Math.round(job.progress * 100)}%)`;
       bar.value = job.progress;
@@ -739,35 +826,40 @@ async function startExport(format) {
     link.textContent = `Download ${job.filename}`;
     link.dataset.format = format;
     link.hidden = false;
-    $("#command").value = job.command;
+    if (isOpen(token)) $("#command").value = job.command;
   } catch (error) {
-    $("#export-status").textContent = "Export failed";
-    say(error.message, true);
+    if (!error.stale) {
+      $("#export-status").textContent = "Export failed";
+      say(error.message, true);
+    }
   } finally { bar.hidden = true; }
 }
 
 async function copyCommand() {
   if (!state.picture) { say("open a picture first", true); return; }
+  const token = pictureToken();
   try {
-    await api(sessionPath("project"), json("PUT", projectJSON()));
-    const reply = await api(sessionPath("command"));
+    await api(sessionPath("project"), forPicture(token, json("PUT", projectJSON())));
+    const reply = await api(sessionPath("command"), forPicture(token));
     const box = $("#command");
     box.value = reply.command;
     box.select();
     try { await navigator.clipboard.writeText(reply.command); } catch { document.execCommand("copy"); }
     say(`Command line copied. ${reply.note}`);
-  } catch (error) { say(error.message, true); }
+  } catch (error) { report(error); }
 }
 
 async function saveProject() {
   if (!state.picture) { say("open a picture first", true); return; }
+  const token = pictureToken();
   try {
-    await api(sessionPath("project"), json("PUT", projectJSON()));
+    await api(sessionPath("project"), forPicture(token, json("PUT", projectJSON())));
+    if (!isOpen(token)) return;
     const link = document.createElement("a");
     link.href = sessionPath("project.zip");
     link.download = "cinemagraph-project.zip";
     document.body.append(link); link.click(); link.remove();
-  } catch (error) { say(error.message, true); }
+  } catch (error) { report(error); }
 }
 
 // ---------------------------------------------------------------- wiring
@@ -823,6 +915,7 @@ async function start() {
   $("#save-project").addEventListener("click", saveProject);
   $("#generate").addEventListener("click", generatePicture);
   $("#find").addEventListener("click", findRegions);
+  $("#open-generated").addEventListener("click", (e) => openGenerated(e.target.dataset.job));
   $("#prompt").addEventListener("keydown", (e) => { if (e.key === "Enter" && !$("#generate").disabled) generatePicture(); });
   document.addEventListener("keydown", (e) => {
     if (e.target.matches("input, textarea, select")) return;
