@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cinemagraph.cli.signals import Interrupted, in_finaliser, stop_on_signals
 from cinemagraph.io import atomic
+from cinemagraph.signals import Interrupted, in_finaliser, stop_on_signals
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 

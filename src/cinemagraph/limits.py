@@ -106,6 +106,7 @@ def loop_bytes(frames: int, height: int, width: int,
                         for path in streamed_to)
     return int(needed + pixels * frames * per_frame)
 
+
 def available_memory() -> int | None:
     """Bytes of memory available to a new allocation (MemAvailable on Linux, else the free
     physical pages), or None where the system does not say."""

@@ -46,18 +46,34 @@ def run_in_process(jobs: list[Job], out_dir: Path, options: dict[str, Any],
 
 def _worker_loop(out_dir: str, options: dict[str, Any], threads: int, tasks: Any,
                  results: Any, worker: int) -> None:
-    """A worker process: run jobs from ``tasks`` until a None comes."""
+    """A worker process: run jobs from ``tasks`` until a None comes.
+
+    Ctrl-C reaches the whole process group, so a worker ignores it: the batch's process
+    stops its workers with SIGTERM, which unwinds the job in hand (its temporary files
+    removed) and ends the worker quietly.
+    """
     import signal
     import threading
 
     from tqdm import tqdm
 
-    # Ctrl-C reaches the whole process group: the batch's process stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ..signals import Interrupted, stop_on_signals
+
     # The progress bars of a worker are off; tqdm's default lock would still make a
     # semaphore shared with the batch's process, which outlives the worker.
     tqdm.set_lock(threading.RLock())
-    runner = JobRunner(out_dir, options, threads=threads)
+    with stop_on_signals():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            _run_tasks(JobRunner(out_dir, options, threads=threads), tasks, results, worker)
+        except Interrupted as exc:
+            code = exc.exit_code
+        else:
+            return
+    raise SystemExit(code)
+
+
+def _run_tasks(runner: JobRunner, tasks: Any, results: Any, worker: int) -> None:
     parent = multiprocessing.parent_process()
     while True:
         item = tasks.get()

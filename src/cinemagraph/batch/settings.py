@@ -145,6 +145,7 @@ def _check_text(job: Job, settings: Any) -> list[str]:
     gen.validate()
     settings.twin.validate()
     check_hints(settings.hints, (gen.height, gen.width))
+    _check_memory(settings, (gen.height, gen.width))
     for _, path in settings.user_masks:
         quietly(read_mask, path, (gen.height, gen.width), soft=settings.soft_mask)
     if not settings.user_masks:
@@ -152,10 +153,21 @@ def _check_text(job: Job, settings: Any) -> list[str]:
     return [path for _, path in settings.user_masks]
 
 
+def _check_memory(settings: Any, shape: tuple[int, int]) -> None:
+    """The job's loop fits in the memory available now (its frames stream to the files
+    unless a synthesis model renders them)."""
+    from ..limits import check_loop_memory
+
+    check_loop_memory(settings.animate.frames, *shape, streamed_to=None
+                      if settings.synthesis_model else [f"x.{f}" for f in settings.formats])
+
+
 def _check_photo(job: Job, settings: Any) -> list[str]:
     from ..pipeline.photo import check_photo_job
 
-    quietly(check_photo_job, job.settings["image"], job.settings.get("prompt", ""), settings)
+    shape = quietly(check_photo_job, job.settings["image"], job.settings.get("prompt", ""),
+                    settings)
+    _check_memory(settings, shape)
     return [job.settings["image"], *(path for _, path in settings.user_masks),
             *([settings.field] if settings.field else [])]
 

@@ -15,6 +15,7 @@ import warnings
 import click
 
 from ..errors import CinemagraphError
+from ..signals import Interrupted, interruption_behind, stop_on_signals
 from .animate import animate_command
 from .batch import batch_command
 from .create import create_command
@@ -23,7 +24,6 @@ from .demo import demo_command
 from .generate import generate_command
 from .group import cli
 from .motion import motion_command
-from .signals import Interrupted, interruption_behind, stop_on_signals
 from .studio import studio_command
 from .train import train_motion_command, train_synthesis_command
 

@@ -85,7 +85,8 @@ def animate_command(image: Path, masks: tuple[str, ...], soft_mask: bool, labels
     check_outputs([*outputs, *([save_mask] if save_mask else [])], inputs, overwrite=overwrite)
     still = fit_max_size(load_image(image), max_size)
     warn_if_large(still.shape[:2], settings.frames)
-    check_loop_memory(settings.frames, *still.shape[:2])
+    check_loop_memory(settings.frames, *still.shape[:2],
+                      streamed_to=None if synthesis_model else outputs)
     given = masks or labels is not None or not prompt or motion_model is not None
     regions = load_regions(masks, labels, still.shape[:2], soft_mask) if given else None
     if regions is None:

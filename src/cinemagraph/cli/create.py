@@ -97,7 +97,8 @@ def create_command(prompt: str, output: Path | None, formats: tuple[str, ...], s
 
     width, height = parse_size(size)
     check_loop_settings(frames, fps, speed_scale)
-    check_loop_memory(frames, height, width)
+    check_loop_memory(frames, height, width, streamed_to=None if synthesis_model else
+                      [f"cinemagraph.{f}" for f in ("mp4", *formats) if f != "frames"])
     animate_settings = AnimateSettings(frames=frames, fps=fps, speed=speed_scale,
                                        max_speed=max_speed, feather=feather, device=device,
                                        seed=seed)
