@@ -3,7 +3,10 @@ paint a region with mouse strokes, drag an arrow, freeze a spot, watch the previ
 export an MP4 (and the lossless frames) and download them; then check the video. And with
 a tiny random Stable Diffusion model behind the prompt box: generate a picture from a
 prompt, find regions from the prompt (captured attention, DDIM inversion), smart select a
-region with a dragged box, save the project and load it in a fresh tab.
+region with a dragged box, save the project and load it in a fresh tab. And with requests
+held on their way, as on a slow network: replies for a picture no longer open (a project
+update, a smart select, a search) change nothing and show no error, and a generation that
+finishes after the user opened another picture only offers to open itself.
 
 Screenshots of every step go to the test's temporary folder (``screenshots/``); the editor's
 one is copied to ``docs/studio.png`` when ``CINEMAGRAPH_STUDIO_SCREENSHOT`` is set.
@@ -125,6 +128,31 @@ def _picture(path: Path) -> np.ndarray:
     return picture
 
 
+#: Run in the page: a fetch that keeps the requests to URLs containing ``arguments[0]`` made
+#: with method ``arguments[1]`` until ``window.unhold()``.
+HOLD = """
+const [part, method] = arguments;
+const send = window.fetch;
+window.held = [];
+window.heldDone = 0;
+window.fetch = (url, options = {}) => {
+  if (!String(url).includes(part) || (options.method || "GET") !== method) {
+    return send(url, options);
+  }
+  return new Promise((resolve, reject) => window.held.push(() => send(url, options).then(
+    (reply) => { window.heldDone += 1; resolve(reply); },
+    (error) => { window.heldDone += 1; reject(error); })));
+};
+window.unhold = () => {
+  window.fetch = send;
+  const held = window.held;
+  window.held = [];
+  held.forEach((go) => go());
+  return held.length;
+};
+"""
+
+
 class Page:
     """The editor as a user sees it: clicks, drags and what the page shows."""
 
@@ -182,6 +210,32 @@ class Page:
                 chain.move_to_element_with_offset(target, *offset(between))
             points = [point, *points[1:]]
         chain.release().perform()
+
+    def open(self, path: Path) -> None:
+        """Open a picture through the file picker, and wait for it to open."""
+        self.driver.execute_script("arguments[0].hidden = false", self.find("#file"))
+        self.find("#file").send_keys(str(path))
+        self.driver.execute_script("arguments[0].hidden = true", self.find("#file"))
+        _wait(lambda: f"Opened {path.name}" in self.find("#message").text or self.error(),
+              f"{path.name} to open", page=self)
+        assert self.error() is None, self.error()
+
+    def hold(self, part: str, method: str) -> None:
+        """Keep the page's requests to URLs containing ``part`` from leaving until
+        :meth:`release`, as a slow network would."""
+        self.driver.execute_script(HOLD, part, method)
+
+    def held(self) -> int:
+        return self.driver.execute_script("return window.held.length")
+
+    def release(self) -> None:
+        """Send the held requests, and wait until their replies have been handled."""
+        count = self.driver.execute_script("return window.unhold()")
+        _wait(lambda: self.driver.execute_script("return window.heldDone") == count,
+              "the held requests to come back", page=self)
+        _wait(lambda: not self.driver.execute_script("return state.busy || state.modelBusy"),
+              "the page to handle the replies", page=self)
+        time.sleep(0.5)
 
     def tool(self, name: str) -> None:
         self.find(f'#tool-buttons button[data-tool="{name}"]').click()
@@ -465,3 +519,142 @@ def test_prompt_find_smart_select_and_project_loading_as_a_user(text_server, bro
     page.find("#show-motion").click()
     page.shot("project-loaded")
     assert len(list(shots.iterdir())) == 5  # a screenshot of every step
+
+
+def _small(picture: np.ndarray, path: Path) -> None:
+    """``picture`` at half its size (the same shape on the page, masks of another size)."""
+    Image.fromarray(picture).resize((W // 2, H // 2), Image.LANCZOS).save(path)
+
+
+def test_replies_for_the_previous_picture_never_reach_the_next_one(server, browser,
+                                                                   tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    picture = _picture(tmp_path / "lake.png")
+    Image.fromarray(picture).save(tmp_path / "lake-again.png")
+    _small(picture, tmp_path / "small.png")
+    _small(picture, tmp_path / "small-again.png")
+    browser.get(server)
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
+          "the page to start")
+    page.open(tmp_path / "lake.png")
+    page.set_range("#frames", 16)
+    page.set_range("#size", 160)
+    page.set_range("#hardness", 100)
+    page.drag(list(STROKES[0]))
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the first picture's preview", page=page)
+    page.find("#show-motion").click()
+    assert page.find("#overlay").get_attribute("src")
+
+    # An edit's project update is on its way when a smaller picture opens: its masks are
+    # the first picture's size. It arrives late and is dropped, without an error.
+    page.hold("/project", "PUT")
+    page.drag(list(STROKES[1]))
+    _wait(lambda: page.held() == 1, "the project update to be sent")
+    page.open(tmp_path / "small.png")
+    assert browser.execute_script("return state.picture.width") == W // 2
+    assert not page.find("#overlay").get_attribute("src")  # not the first picture's motion
+    assert page.find("#preview").get_attribute("data-playing") == "false"
+    page.release()
+    assert page.error() is None
+    assert browser.execute_script("return state.picture.width") == W // 2
+    page.shot("late-project-update")
+
+    # A smart select on its way when another picture opens: nothing is added to the new one.
+    page.open(tmp_path / "lake-again.png")
+    page.hold("/select", "POST")
+    page.tool("select")
+    page.drag(list(SKY_BOX))
+    _wait(lambda: page.held() == 1, "the smart select to be sent")
+    page.open(tmp_path / "small-again.png")
+    page.release()
+    assert page.error() is None
+    assert "Smart select added" not in page.find("#message").text
+    assert _region_pixels(page) == [0]
+    page.shot("late-smart-select")
+
+    # The page goes on working on the picture open now.
+    page.tool("brush")
+    page.drag(list(STROKES[0]))
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the small picture's preview", page=page)
+    assert page.error() is None
+    assert _region_pixels(page)[0] > 0
+
+
+@pytest.fixture()
+def gated_text_server(tmp_path: Path):
+    """The studio with a tiny random Stable Diffusion model that loads only once the
+    yielded event is set."""
+    from cinemagraph.diffusion.tiny import tiny_pipeline
+
+    pipe = tiny_pipeline(seed=0)
+    gate = threading.Event()
+
+    def load():
+        assert gate.wait(TIMEOUT_S), "the test never let the model load"
+        return pipe
+
+    config = StudioConfig(root=tmp_path / "sessions", text_steps=4, text_size=128,
+                          inversion_steps=3)
+    with serving(create_app(config, load_pipe=load)) as url:
+        yield url, gate
+
+
+def test_a_generation_finishing_after_another_picture_opened_only_offers_itself(
+        gated_text_server, browser, tmp_path: Path) -> None:
+    url, gate = gated_text_server
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    picture = _picture(tmp_path / "lake.png")
+    Image.fromarray(picture).save(tmp_path / "lake-again.png")
+    browser.get(url)
+    _wait(lambda: page.find("#weights-message").get_attribute("data-available") == "true",
+          "the prompt box to say the model is ready")
+    page.find("#prompt").send_keys(TEXT_PROMPT)
+    page.find("#generate").click()
+    _wait(lambda: "loading the model" in page.find("#model-status").text,
+          "the generation to start", page=page)
+
+    # While it runs, the user opens a photo and paints on it.
+    page.open(tmp_path / "lake.png")
+    page.set_range("#size", 160)
+    page.set_range("#hardness", 100)
+    page.drag(list(STROKES[0]))
+    painted = _region_pixels(page)
+    assert painted[0] > 0
+    gate.set()
+    _wait(lambda: page.find("#model-status").get_attribute("data-done") != "false"
+          or page.error(), "the generation to finish", page=page)
+    assert page.error() is None
+    assert page.find("#model-status").get_attribute("data-done") == "generate-offered"
+    # The photo and its paint stay; the page says the picture is ready to open.
+    assert browser.execute_script("return state.picture.generated") is False
+    assert browser.execute_script("return [state.picture.width, state.picture.height]") == [W, H]
+    assert _region_pixels(page) == painted
+    assert "Generated" in page.find("#message").text
+    offer = page.find("#open-generated")
+    assert offer.is_displayed()
+    page.shot("generation-offered")
+
+    offer.click()
+    _wait(lambda: _model_done(page, "generate"), "the generated picture to open", page=page)
+    assert browser.execute_script("return state.picture.generated") is True
+    assert (browser.execute_script("return [state.picture.width, state.picture.height]")
+            == [128, 128])
+    assert _region_names(page) == ["waterfall"] and _region_pixels(page)[0] > 0
+    assert not offer.is_displayed()
+    page.shot("generated-opened")
+
+    # "Find from the prompt" on its way when a photo opens: nothing is found in the photo.
+    page.hold("/find", "POST")
+    page.find("#find").click()
+    _wait(lambda: page.held() == 1, "the search to be sent")
+    page.open(tmp_path / "lake-again.png")
+    page.release()
+    assert page.error() is None
+    assert _region_names(page) == ["water"] and _region_pixels(page) == [0]
+    page.shot("late-find")
