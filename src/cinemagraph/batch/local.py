@@ -19,6 +19,8 @@ from .jobs import Job
 from .worker import JobRunner
 
 StageCallback = Callable[[str, str], None]  # (job name, stage line)
+#: Seconds a worker with no jobs left gets to end by itself before it is stopped.
+GRACE_SECONDS = 5.0
 
 
 def cores() -> int:
@@ -62,15 +64,12 @@ def _worker_loop(out_dir: str, options: dict[str, Any], threads: int, tasks: Any
     # The progress bars of a worker are off; tqdm's default lock would still make a
     # semaphore shared with the batch's process, which outlives the worker.
     tqdm.set_lock(threading.RLock())
-    with stop_on_signals():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
+    try:
+        with stop_on_signals():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             _run_tasks(JobRunner(out_dir, options, threads=threads), tasks, results, worker)
-        except Interrupted as exc:
-            code = exc.exit_code
-        else:
-            return
-    raise SystemExit(code)
+    except Interrupted as exc:
+        raise SystemExit(exc.exit_code) from None
 
 
 def _run_tasks(runner: JobRunner, tasks: Any, results: Any, worker: int) -> None:
@@ -113,6 +112,7 @@ def run_in_workers(jobs: list[Job], out_dir: Path, options: dict[str, Any], work
         process.start()
     current: dict[int, Job | None] = dict.fromkeys(range(count))
     pending = {job.name: job for job in jobs}
+    finished = False
     try:
         while pending:
             try:
@@ -142,8 +142,11 @@ def run_in_workers(jobs: list[Job], out_dir: Path, options: dict[str, Any], work
                 current[worker] = None
                 pending.pop(message[2]["job"], None)
                 yield message[2]
+        finished = True
     finally:
         for process in processes:
+            if finished:  # each has its None and ends by itself
+                process.join(timeout=GRACE_SECONDS)
             if process.is_alive():
                 process.terminate()
         for process in processes:
