@@ -444,3 +444,28 @@ def test_ray_addresses_that_are_refused(address):
 
     with pytest.raises(CinemagraphError, match="not a Ray address"):
         check_address(address)
+
+
+def test_a_worker_computes_on_its_share_of_the_cores_from_whichever_thread_calls_it(
+        monkeypatch, tmp_path):
+    """Ray Data calls an actor from a thread of its own; numba's thread count is per
+    thread, so the worker sets it where the job runs."""
+    import threading
+
+    import numba
+
+    from cinemagraph.batch import Job
+    from cinemagraph.batch.worker import JobRunner
+
+    seen = []
+
+    def run(self, job, log):
+        seen.append(numba.get_num_threads())
+        return [], []
+
+    monkeypatch.setattr(JobRunner, "_run", run)
+    runner = JobRunner(str(tmp_path), threads=1)  # made in this thread …
+    thread = threading.Thread(target=runner.run, args=(Job(1, "job 1", {"prompt": "x"}),))
+    thread.start()  # … called from another
+    thread.join()
+    assert seen == [1]

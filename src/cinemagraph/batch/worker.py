@@ -56,8 +56,7 @@ class JobRunner:
         self.options = BatchOptions(**(options or {}))
         self._pipe: Any = None
         self._load_error: CinemagraphError | None = None
-        if threads:
-            limit_threads(threads)
+        self.threads = threads
 
     def load_pipe(self) -> Any:
         """The diffusion pipeline, loaded on first use; a failed load is not retried."""
@@ -97,6 +96,10 @@ class JobRunner:
     def run(self, job: Job, log: Log = None) -> dict[str, Any]:
         """Run one job; never raises for a failure of the job itself (interrupts pass).
         Returns its manifest record."""
+        if self.threads:
+            # numba's and OpenMP's thread counts belong to the calling thread, and Ray
+            # Data calls an actor from a thread of its own
+            limit_threads(self.threads)
         start = time.perf_counter()
         record: dict[str, Any] = {"job": job.name, "index": job.index, "source": job.source,
                                   "kind": job.kind, "folder": job.name}
