@@ -39,7 +39,7 @@ from ..mask import MaskSettings, save_masks, union_mask
 from ..mask.files import mask_file_name, read_mask
 from ..motion import MotionSettings
 from ..motion.hints import HintLike, check_hints
-from .runfolder import RunFolder, file_digest, seconds_of, stage_key
+from .runfolder import RunFolder, check_inputs_outside, file_digest, seconds_of, stage_key
 from .stages import FORMATS, animate_stage, motion_stage, output_paths, reusable, say
 
 
@@ -183,11 +183,7 @@ def animate_photo(
     inputs = [Path(image), *(Path(p) for _, p in settings.user_masks),
               *(Path(p) for p in (settings.field, settings.motion_model,
                                   settings.synthesis_model) if p)]
-    home = run.path.resolve()
-    for path in inputs:
-        if home in path.resolve().parents:
-            raise CinemagraphError(f"{path} lies in the run folder {run.path}, whose files "
-                                   "this run rewrites: copy it elsewhere first")
+    check_inputs_outside(run.path, inputs)
     check_outputs(outputs, inputs)
     run.check_belongs_to(prompt)
     check_photo_job(image, prompt, settings)

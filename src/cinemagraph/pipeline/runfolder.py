@@ -81,6 +81,16 @@ def seconds_of(entry: dict[str, Any]) -> float:
         else 0.0
 
 
+def check_inputs_outside(folder: Path, inputs: list[Path]) -> None:
+    """Refuse inputs that lie in the run folder: the run rewrites its files."""
+    home = folder.resolve()
+    for path in inputs:
+        if home in path.resolve().parents:
+            raise CinemagraphError(
+                f"{path} lies in the run folder {folder}, whose files this run rewrites: "
+                "copy it elsewhere first")
+
+
 @dataclass
 class RunFolder:
     """A run folder on disk and its ``run.json``. Nothing is created until written."""

@@ -44,7 +44,7 @@ from ..motion import MotionSettings, scene_motion_field
 from ..motion.hints import HintLike, check_hints
 from ..motion.vocabulary import NEUTRAL
 from ..motion.words import parse_motion
-from .runfolder import RunFolder, file_digest, seconds_of, stage_key
+from .runfolder import RunFolder, check_inputs_outside, file_digest, seconds_of, stage_key
 from .stages import (
     FORMATS,
     animate_stage,
@@ -139,16 +139,6 @@ def _asdict(settings: Any) -> Any:
     return dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings
 
 
-def _check_inputs_outside(folder: Path, inputs: list[Path]) -> None:
-    """Refuse inputs that lie in the run folder: the run rewrites its files."""
-    home = folder.resolve()
-    for path in inputs:
-        if home in path.resolve().parents:
-            raise CinemagraphError(
-                f"{path} lies in the run folder {folder}, whose files this run rewrites: "
-                "copy it elsewhere first")
-
-
 def make_cinemagraph(
     prompt: str,
     folder: str | os.PathLike[str] | None = None,
@@ -177,7 +167,7 @@ def make_cinemagraph(
     outputs = output_paths(run, settings.formats)
     user_masks = [(name, Path(path)) for name, path in settings.user_masks]
     models = [Path(p) for p in (settings.motion_model, settings.synthesis_model) if p]
-    _check_inputs_outside(run.path, [path for _, path in user_masks] + models)
+    check_inputs_outside(run.path, [path for _, path in user_masks] + models)
     check_outputs(outputs, [path for _, path in user_masks] + models)
     run.check_belongs_to(prompt)
     hints = check_hints(settings.hints, (gen.height, gen.width))
