@@ -17,8 +17,10 @@ Both run in the background as a :class:`ModelJob` that the page polls:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,23 @@ class ModelJob:
                 "progress": round(self.progress, 3), "stage": self.stage, "error": self.error,
                 "notes": self.notes, "result": self.result}
 
+
+
+@contextlib.contextmanager
+def _model_steps(job: ModelJob, model: TextModel, steps: int, share: float,
+                 what: str) -> Iterator[Any]:
+    """The loaded pipeline, for ``steps`` DDIM steps of ``what``: the job's stage says
+    so, and its progress counts the steps up to ``share``."""
+    with model.running():
+        job.stage = "loading the model"
+        pipe = model.pipe()
+        job.stage = f"{what} ({steps} DDIM steps)"
+
+        def report(done: float) -> None:
+            job.progress = share * done
+
+        with counting_steps(pipe, steps, report):
+            yield pipe
 
 def check_prompt(prompt: Any, what: str = "prompt") -> str:
     """A prompt from the page, or a one-line error; it must name a fluid to animate."""
@@ -136,16 +155,9 @@ def run_generation(job: ModelJob, model: TextModel, session: Session, config: St
             settings = GenerationSettings(steps=config.text_steps, seed=seed,
                                           width=config.text_size, height=config.text_size)
             settings.validate()
-            with model.running():
-                job.stage = "loading the model"
-                pipe = model.pipe()
-                job.stage = f"generating the picture and its twin ({settings.steps} steps)"
-
-                def report(done: float) -> None:
-                    job.progress = 0.9 * done
-
-                with counting_steps(pipe, settings.steps, report):
-                    result = generate(pipe, prompt, settings, TwinSettings())
+            with _model_steps(job, model, settings.steps, 0.9,
+                              "generating the picture and its twin") as pipe:
+                result = generate(pipe, prompt, settings, TwinSettings())
             job.stage = "finding the fluids from the attention"
             job.progress = 0.92
             folder = session.folder / GENERATION_FOLDER
@@ -198,17 +210,10 @@ def run_find(job: ModelJob, model: TextModel, session: Session, config: StudioCo
                 source = "attention"
             else:
                 image = picture.work.astype(np.float32) / 255.0
-                with model.running():
-                    job.stage = "loading the model"
-                    pipe = model.pipe()
-                    job.stage = f"inverting the picture ({config.inversion_steps} DDIM steps)"
-
-                    def report(done: float) -> None:
-                        job.progress = 0.95 * done
-
-                    with counting_steps(pipe, config.inversion_steps, report):
-                        masks = masks_by_inversion(image, words, pipe=pipe,
-                                                   steps=config.inversion_steps)
+                with _model_steps(job, model, config.inversion_steps, 0.95,
+                                  "inverting the picture") as pipe:
+                    masks = masks_by_inversion(image, words, pipe=pipe,
+                                               steps=config.inversion_steps)
                 source = "inversion"
         _keep_notes(job, caught)
         if session.picture is not picture:
