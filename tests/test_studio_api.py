@@ -17,6 +17,7 @@ from PIL import Image
 from tests.helpers import smooth_texture
 
 from cinemagraph.cli import main
+from cinemagraph.errors import CinemagraphError
 from cinemagraph.studio import StudioConfig, create_app
 from cinemagraph.studio.project import Arrow, frozen_margin
 
@@ -433,3 +434,48 @@ def test_studio_command_warns_on_all_interfaces(monkeypatch, capsys) -> None:
     assert "warning" in capsys.readouterr().err
     assert main(["studio", "--no-browser"]) == 0
     assert seen["host"] == "127.0.0.1" and "warning" not in capsys.readouterr().err
+
+
+def _truncated_jpeg(picture: np.ndarray) -> bytes:
+    """A JPEG cut off before its end: its header passes the upload's check, its pixels do
+    not decode."""
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="JPEG")
+    data = buffer.getvalue()
+    return data[:len(data) * 3 // 4]
+
+
+@pytest.mark.parametrize("bad", ["truncated", "twin of another size"])
+def test_a_picture_that_fails_to_open_leaves_the_open_one_usable(studio, bad) -> None:
+    from cinemagraph.studio.pictures import open_picture
+
+    client, app = studio
+    sid = _session(client)
+    picture = _picture()
+    first = _open(client, sid, picture)
+    session = app.state.sessions.get(sid)
+    path = session.picture.path
+    project = _project(_box(16, 16, 48, 80), frames=6)
+    assert client.put(f"/api/sessions/{sid}/project", json=project,
+                      headers=_for(first)).status_code == 200
+    other = (smooth_texture(48, 40, seed=9, blur=1.0) * 255).astype(np.uint8)
+    if bad == "truncated":
+        reply = client.post(f"/api/sessions/{sid}/picture", content=_truncated_jpeg(other))
+        assert reply.status_code == 400 and "truncated" in reply.json()["error"]
+    else:
+        twin = np.zeros((20, 20, 3), np.uint8)
+        with pytest.raises(CinemagraphError, match="twin"):
+            open_picture(session, _png(other), app.state.config, twin=_png(twin))
+    # The first picture is still open, with its file and its project.
+    assert session.picture.path == path and path.read_bytes() == _png(picture)
+    assert sorted(p.name for p in session.folder.iterdir()) == [path.name]
+    assert [r.name for r in session.regions] == ["water"]
+    info = client.get(f"/api/sessions/{sid}/command", headers=_for(first))
+    assert info.status_code == 200 and "region-1.png" in info.json()["command"]
+    saved = client.get(f"/api/sessions/{sid}/project.zip")
+    assert saved.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(saved.content)) as archive:
+        assert archive.read(path.name) == _png(picture)
+    job = client.post(f"/api/sessions/{sid}/exports", json={"format": "gif"},
+                      headers=_for(first)).json()
+    assert _wait(client, sid, job)["state"] == "done"
