@@ -479,3 +479,29 @@ def test_a_picture_that_fails_to_open_leaves_the_open_one_usable(studio, bad) ->
     job = client.post(f"/api/sessions/{sid}/exports", json={"format": "gif"},
                       headers=_for(first)).json()
     assert _wait(client, sid, job)["state"] == "done"
+
+
+def test_sending_the_same_project_again_keeps_the_previews(studio) -> None:
+    client, app = studio
+    sid = _session(client, _picture())
+    project = _project(_box(16, 16, 48, 80))
+    first = client.put(f"/api/sessions/{sid}/project", json=project).json()
+    meta = client.post(f"/api/sessions/{sid}/preview").json()
+    # Save project, Copy the command line and Export send the project again, unchanged.
+    again = client.put(f"/api/sessions/{sid}/project", json=project)
+    assert again.status_code == 200 and again.json() == first
+    sheet = client.get(meta["sheet"])
+    assert sheet.status_code == 200
+    assert Image.open(io.BytesIO(sheet.content)).size[0] == meta["columns"] * meta["width"]
+    assert client.get(meta["overlay"]).status_code == 200
+    assert app.state.sessions.get(sid).previews["full"][0] == meta["version"]
+    # A changed project replaces the preview; asking for the old one says it is superseded.
+    changed = client.put(f"/api/sessions/{sid}/project",
+                         json=_project(_box(16, 16, 48, 80), speed=2.0)).json()
+    assert changed["version"] > first["version"]
+    for url in (meta["sheet"], meta["overlay"]):
+        reply = client.get(url)
+        assert reply.status_code == 409 and "superseded" in reply.json()["error"]
+    newer = client.post(f"/api/sessions/{sid}/preview").json()
+    assert newer["version"] == changed["version"]
+    assert client.get(newer["sheet"]).status_code == 200

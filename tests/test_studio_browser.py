@@ -152,6 +152,31 @@ window.unhold = () => {
 };
 """
 
+#: Run in the page: a fetch that sends the requests to URLs containing ``arguments[0]`` made
+#: with method ``arguments[1]`` at once, but keeps their replies from the page until
+#: ``window.unhold()``.
+HOLD_REPLIES = """
+const [part, method] = arguments;
+const send = window.fetch;
+window.held = [];
+window.heldDone = 0;
+window.fetch = (url, options = {}) => {
+  const reply = send(url, options);
+  if (!String(url).includes(part) || (options.method || "GET") !== method) return reply;
+  return reply.then((answer) => new Promise((resolve) => window.held.push(() => {
+    window.heldDone += 1;
+    resolve(answer);
+  })));
+};
+window.unhold = () => {
+  window.fetch = send;
+  const held = window.held;
+  window.held = [];
+  held.forEach((go) => go());
+  return held.length;
+};
+"""
+
 
 class Page:
     """The editor as a user sees it: clicks, drags and what the page shows."""
@@ -224,6 +249,11 @@ class Page:
         """Keep the page's requests to URLs containing ``part`` from leaving until
         :meth:`release`, as a slow network would."""
         self.driver.execute_script(HOLD, part, method)
+
+    def hold_replies(self, part: str, method: str) -> None:
+        """Send the page's requests to URLs containing ``part``, but keep their replies
+        from the page until :meth:`release`, as a slow network would."""
+        self.driver.execute_script(HOLD_REPLIES, part, method)
 
     def held(self) -> int:
         return self.driver.execute_script("return window.held.length")
@@ -658,3 +688,65 @@ def test_a_generation_finishing_after_another_picture_opened_only_offers_itself(
     assert page.error() is None
     assert _region_names(page) == ["water"] and _region_pixels(page) == [0]
     page.shot("late-find")
+
+
+def _preview_status(page: Page) -> str:
+    return page.find("#preview-status").text
+
+
+def test_saving_mid_preview_keeps_it_and_a_superseded_preview_never_fails(
+        server, browser, tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    _picture(tmp_path / "lake.png")
+    browser.get(server)
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
+          "the page to start")
+    page.open(tmp_path / "lake.png")
+    page.set_range("#frames", 16)
+    page.set_range("#size", 160)
+    page.set_range("#hardness", 100)
+    page.drag(list(STROKES[0]))
+    _wait(lambda: page.preview_playing(_version(page)), "the first preview", page=page)
+
+    # The full preview has been rendered, and its reply is on its way, when the user saves
+    # the project: sending it again unchanged keeps the preview, which then plays.
+    page.hold_replies("preview?draft=false", "POST")
+    page.drag(list(STROKES[1]))
+    version = _version(page)
+    _wait(lambda: page.held() == 1, "the full preview to be rendered", page=page)
+    page.find("#save-project").click()
+    project_zip = browser.downloads / "cinemagraph-project.zip"
+    _wait(lambda: project_zip.exists() and project_zip.stat().st_size > 0,
+          "the project to download", page=page)
+    page.release()
+    _wait(lambda: page.preview_playing(version) or page.error(), "the full preview",
+          page=page)
+    assert page.error() is None and "failed" not in _preview_status(page)
+    assert page.preview_playing(version)
+    page.shot("saved-mid-preview")
+
+    # This time the server's project changes meanwhile (the page's own edit stays the same):
+    # the preview on its way is superseded. The page says nothing of it and renders its
+    # own project again.
+    page.hold_replies("preview?draft=false", "POST")
+    page.drag(list(STROKES[2]))
+    version = _version(page)
+    _wait(lambda: page.held() == 1, "the full preview to be rendered", page=page)
+    changed = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const project = projectJSON();
+        project.settings.speed = 2;
+        api(sessionPath("project"), forPicture(pictureToken(), json("PUT", project)))
+          .then((reply) => done(reply.command), (error) => done(error.message));
+    """)
+    assert "--speed-scale 2.0" in changed
+    page.release()
+    _wait(lambda: page.preview_playing(version) or page.error()
+          or "failed" in _preview_status(page), "the preview rendered again", page=page)
+    assert page.error() is None and "failed" not in _preview_status(page)
+    assert page.preview_playing(version) and _version(page) == version
+    assert "--speed-scale 1.0" in page.find("#command").get_attribute("value")
+    page.shot("superseded-preview")
+

@@ -8,7 +8,8 @@ one line, and the server goes on.
 
 A request the page makes for its open picture carries that picture's token (the
 ``X-Studio-Picture`` header, from the picture's ``token``); once another picture has opened,
-such a request is refused with status 409, and the page drops it.
+such a request is refused with status 409, and the page drops it. So is a request for the
+files of a preview that a newer edit has superseded (each preview's URLs name its version).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class NotFound(CinemagraphError):
     """An export or file this session does not have."""
 
 
+class Superseded(CinemagraphError):
+    """A preview of a version of the project that a newer one has replaced."""
+
+
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -106,7 +111,8 @@ def create_app(config: StudioConfig | None = None,
     @app.exception_handler(CinemagraphError)
     async def _user_error(request: Request, exc: CinemagraphError) -> JSONResponse:
         status = 404 if isinstance(exc, (UnknownSession, NotFound)) else \
-            413 if isinstance(exc, TooLarge) else 409 if isinstance(exc, StalePicture) else 400
+            413 if isinstance(exc, TooLarge) else \
+            409 if isinstance(exc, (StalePicture, Superseded)) else 400
         return _error(status, str(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -201,10 +207,15 @@ def create_app(config: StudioConfig | None = None,
                 "overlay": f"{base}/overlay.png?v={version}"}
 
     @app.get("/api/sessions/{session_id}/preview/{quality}/{name}")
-    def preview_file(session_id: str, quality: str, name: str) -> Response:
+    def preview_file(session_id: str, quality: str, name: str, v: int | None = None) -> Response:
         session = store.get(session_id)
-        result = session.previews.get(quality)
-        if result is None or name not in ("sheet.jpg", "overlay.png"):
+        with session.lock:
+            result, version = session.previews.get(quality), session.version
+        if name not in ("sheet.jpg", "overlay.png"):
+            raise NotFound("no such preview: render it first")
+        if v is not None and (result is None or result[0] != v) and v < version:
+            raise Superseded("this preview was superseded by a newer edit: render it again")
+        if result is None or (v is not None and result[0] != v):
             raise NotFound("no such preview: render it first")
         made = result[1]
         if name == "sheet.jpg":

@@ -26,7 +26,15 @@ import numpy as np
 from ..errors import CinemagraphError
 from .config import StudioConfig
 from .pictures import open_picture
-from .project import MOTION_FILE, TWIN_FILE, Arrow, LoopSettings, command_line, region_from_json
+from .project import (
+    MOTION_FILE,
+    TWIN_FILE,
+    Arrow,
+    LoopSettings,
+    Region,
+    command_line,
+    region_from_json,
+)
 from .render import Scene, png_bytes, project_motion, write_project_files
 from .sessions import Picture, Session, StalePicture
 from .uploads import decode_grey_png
@@ -56,7 +64,8 @@ def mask_url(mask: np.ndarray) -> str:
 def set_project(session: Session, data: Any, token: int | None = None) -> None:
     """Replace the session's regions, freeze mask, arrows and settings with the page's,
     made for the picture of ``token`` (any picture: None). A project made for a picture
-    that is no longer open is refused, even one that arrives while another picture opens."""
+    that is no longer open is refused, even one that arrives while another picture opens.
+    A project the same as the session's changes nothing: its version and previews stay."""
     picture = session.need_picture(token)
     if not isinstance(data, dict):
         raise CinemagraphError("the project must be an object")
@@ -79,10 +88,25 @@ def set_project(session: Session, data: Any, token: int | None = None) -> None:
     with session.lock:
         if session.picture is not picture:
             raise StalePicture("this project was made for a picture that is no longer open")
+        if _same_project(session, regions, freeze, arrows, settings):
+            return  # sent again unchanged (to save, copy or export it): the previews stay
         session.regions, session.freeze = regions, freeze
         session.arrows, session.settings = arrows, settings
         session.version += 1
         session.previews.clear()
+
+
+def _same_project(session: Session, regions: list[Region], freeze: np.ndarray,
+                  arrows: list[Arrow], settings: LoopSettings) -> bool:
+    """Whether the session's project is already exactly this one."""
+    def words(region: Region) -> tuple[str, str, str, str]:
+        return region.name, region.direction, region.speed, region.colour
+
+    return (len(session.regions) == len(regions)
+            and all(words(old) == words(new) and np.array_equal(old.mask, new.mask)
+                    for old, new in zip(session.regions, regions, strict=True))
+            and np.array_equal(session.freeze, freeze)
+            and session.arrows == arrows and session.settings == settings)
 
 
 def scene_of(session: Session, token: int | None = None) -> Scene:

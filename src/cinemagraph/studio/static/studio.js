@@ -561,8 +561,10 @@ async function sync() {
       if (state.version === version && $("#message").dataset.error === "true") say("");
     }
   } catch (error) {
-    // A failure of what a newer edit or picture has replaced is no longer news.
-    if (state.version === version && !error.stale) {
+    // A failure of what a newer edit or picture has replaced is no longer news; a preview
+    // the server replaced while this edit is still the page's is rendered again.
+    if (state.version === version && error.superseded) state.again = true;
+    else if (state.version === version && !error.stale) {
       setPreviewStatus(false, "Preview failed");
       say(error.message, true);
     }
@@ -577,17 +579,48 @@ function setPreviewStatus(working, text) {
   $("#preview-status").textContent = text;
 }
 
-const player = { image: null, meta: null, start: 0, frame: -1 };
+const player = { image: null, meta: null, start: 0, frame: -1, overlay: null };
+
+// A file of a rendered preview as an object URL. The server answers 409 for a preview a
+// newer version of the project has superseded: such an error says so (superseded).
+async function previewFile(url) {
+  try {
+    return URL.createObjectURL(await api(url));
+  } catch (error) {
+    error.superseded = Boolean(error.stale);
+    throw error;
+  }
+}
+
+// The motion overlay shown now (an object URL, or none).
+function showOverlay(url) {
+  const overlay = $("#overlay");
+  if (player.overlay) URL.revokeObjectURL(player.overlay);
+  player.overlay = url;
+  if (url) overlay.src = url; else overlay.removeAttribute("src");
+}
 
 async function play(meta, edit) {
-  const image = await loadImage(meta.sheet);
-  if (state.version !== edit) return;   // edited or another picture opened meanwhile
+  const files = await Promise.allSettled([previewFile(meta.sheet), previewFile(meta.overlay)]);
+  const failed = files.find((file) => file.status === "rejected");
+  if (failed) {
+    files.forEach((file) => { if (file.status === "fulfilled") URL.revokeObjectURL(file.value); });
+    throw failed.reason;
+  }
+  const [sheet, overlayURL] = files.map((file) => file.value);
+  let image;
+  try {
+    image = await loadImage(sheet);
+  } finally { URL.revokeObjectURL(sheet); }
+  if (state.version !== edit) {   // edited or another picture opened meanwhile
+    URL.revokeObjectURL(overlayURL);
+    return;
+  }
   const canvas = $("#preview");
   canvas.width = meta.width;
   canvas.height = meta.height;
   Object.assign(player, { image, meta, start: performance.now(), frame: -1 });
-  const overlay = $("#overlay");
-  overlay.src = meta.overlay;
+  showOverlay(overlayURL);
   const notes = $("#notes");
   notes.replaceChildren(...meta.notes.map((text) => {
     const item = document.createElement("li"); item.textContent = text; return item;
@@ -647,7 +680,7 @@ function showPicture(info, image) {
   preview.dataset.playing = "false";
   preview.getContext("2d").clearRect(0, 0, preview.width, preview.height);
   setPreviewStatus(false, "No preview yet");
-  $("#overlay").removeAttribute("src");   // the last picture's motion
+  showOverlay(null);   // the last picture's motion
   if (info.prompt) $("#prompt").value = info.prompt;
   $("#model-status").textContent = "";
   updateHistoryButtons();
