@@ -750,3 +750,42 @@ def test_saving_mid_preview_keeps_it_and_a_superseded_preview_never_fails(
     assert "--speed-scale 1.0" in page.find("#command").get_attribute("value")
     page.shot("superseded-preview")
 
+
+def test_choosing_the_same_file_again_reopens_it(server, browser, tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    _picture(tmp_path / "lake.png")
+    browser.get(server)
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
+          "the page to start")
+    page.open(tmp_path / "lake.png")
+    token = browser.execute_script("return state.picture.token")
+    page.set_range("#size", 160)
+    page.set_range("#hardness", 100)
+    page.drag(list(STROKES[0]))
+    assert _region_pixels(page)[0] > 0
+    browser.execute_script("say('')")
+    page.open(tmp_path / "lake.png")
+    assert browser.execute_script("return state.picture.token") == token + 1
+    assert _region_pixels(page) == [0]
+    page.shot("reopened")
+
+    # And a saved project, loaded twice: the second load undoes what was painted since.
+    page.drag(list(STROKES[0]))
+    saved = _region_pixels(page)
+    page.find("#save-project").click()
+    project_zip = browser.downloads / "cinemagraph-project.zip"
+    _wait(lambda: project_zip.exists() and project_zip.stat().st_size > 0, "the project")
+    for load in range(2):
+        page.drag(list(STROKES[1]))
+        assert _region_pixels(page) != saved
+        browser.execute_script("say('')")
+        browser.execute_script("arguments[0].hidden = false", page.find("#project-file"))
+        page.find("#project-file").send_keys(str(project_zip))
+        browser.execute_script("arguments[0].hidden = true", page.find("#project-file"))
+        _wait(lambda: "Loaded" in page.find("#message").text or page.error(),
+              f"the project to load (load {load + 1})", page=page)
+        assert page.error() is None
+        assert browser.execute_script("return state.picture.token") == token + 2 + load
+        assert _region_pixels(page) == saved

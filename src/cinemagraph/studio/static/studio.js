@@ -923,8 +923,9 @@ async function start() {
     $("#" + id).addEventListener("change", () => edited());
   }
   setSettings(null);
-  $("#file").addEventListener("change", (e) => openPicture(e.target.files[0]));
-  $("#project-file").addEventListener("change", (e) => loadProject(e.target.files[0]));
+  // Each pick opens its file; the input forgets it, so that choosing it again opens it again.
+  $("#file").addEventListener("change", (e) => { const file = e.target.files[0]; e.target.value = ""; openPicture(file); });
+  $("#project-file").addEventListener("change", (e) => { const file = e.target.files[0]; e.target.value = ""; loadProject(file); });
   stage.addEventListener("dragover", (e) => { e.preventDefault(); stage.classList.add("drag"); });
   stage.addEventListener("dragleave", () => stage.classList.remove("drag"));
   stage.addEventListener("drop", (e) => {
