@@ -5,8 +5,10 @@ a tiny random Stable Diffusion model behind the prompt box: generate a picture f
 prompt, find regions from the prompt (captured attention, DDIM inversion), smart select a
 region with a dragged box, save the project and load it in a fresh tab. And with requests
 held on their way, as on a slow network: replies for a picture no longer open (a project
-update, a smart select, a search) change nothing and show no error, and a generation that
-finishes after the user opened another picture only offers to open itself.
+update, a smart select, a search) change nothing and show no error, a generation that
+finishes after the user opened another picture only offers to open itself, a preview whose
+reply is on its way when the project is saved still plays (and one the server superseded is
+rendered again, never "failed"), and a file chosen twice in a picker opens twice.
 
 Screenshots of every step go to the test's temporary folder (``screenshots/``); the editor's
 one is copied to ``docs/studio.png`` when ``CINEMAGRAPH_STUDIO_SCREENSHOT`` is set.
