@@ -55,3 +55,18 @@ def test_a_loop_that_carries_the_fluid_its_whole_length_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         animate(image, mask, field, AnimateSettings(frames=20))
+
+
+@pytest.mark.parametrize(("pool_rows", "warned"), [(8, False), (40, True)])
+def test_a_small_piece_carried_its_whole_length_is_not_warned_about(pool_rows, warned):
+    """A short pool beside a long river, both carried past their length by the pool's
+    loop: warned about once the pool is a fair share of what moves (9 %), not while it is
+    a glimpse of water (2 %)."""
+    field = np.zeros((120, 200, 2), np.float32)
+    field[5:45, 0:200, 0] = 1.0  # a river 200 px long: 40 frames carry it 20 %
+    field[60:60 + pool_rows, 10:30, 1] = 1.0  # a pool 20 px wide, flowing down
+    river, pool = region_reaches(field, 40)
+    assert river.share == pytest.approx(0.2)
+    assert pool.share == pytest.approx(40 / pool_rows)
+    assert pool.area_share == pytest.approx(20 * pool_rows / (8000 + 20 * pool_rows))
+    assert (overlong_reach(field, 40) is not None) == warned

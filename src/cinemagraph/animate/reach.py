@@ -19,6 +19,10 @@ MAX_TRAVEL_SHARE = 0.9
 #: Regions smaller than this share of all moving pixels are not looked at.
 MIN_REGION_SHARE = 0.01
 
+#: A region that runs out of texture is warned about from this share of all moving
+#: pixels: a small piece (water glimpsed between roots) shows it too little to matter.
+MIN_WARNED_SHARE = 0.05
+
 #: A region whose mean velocity is below this share of its mean speed has no one flow
 #: direction (a swirl, a spreading pool) and so no length along it.
 MIN_COHERENCE = 0.5
@@ -26,10 +30,12 @@ MIN_COHERENCE = 0.5
 
 @dataclass(frozen=True)
 class Reach:
-    """One moving region's loop travel and length along its flow, in pixels."""
+    """One moving region's loop travel and length along its flow, in pixels, and its
+    share of all moving pixels."""
 
     travel_px: float
     length_px: float
+    area_share: float = 1.0
 
     @property
     def share(self) -> float:
@@ -61,12 +67,14 @@ def region_reaches(field: np.ndarray, frames: int) -> list[Reach]:
         rows = np.arange(top, top + height) * (mean[1] / mean_speed)
         along = (rows[:, None] + cols[None, :])[inside]
         reaches.append(Reach(frames * float(np.median(speed)),
-                             float(along.max() - along.min() + 1.0)))
+                             float(along.max() - along.min() + 1.0), float(area / total)))
     return reaches
 
 
 def overlong_reach(field: np.ndarray, frames: int) -> Reach | None:
     """The region a loop carries furthest past :data:`MAX_TRAVEL_SHARE` of its length,
-    or None when every region keeps texture through the loop."""
-    too_far = [r for r in region_reaches(field, frames) if r.share > MAX_TRAVEL_SHARE]
+    or None when every region keeps texture through the loop (regions under
+    :data:`MIN_WARNED_SHARE` of the moving pixels left out)."""
+    too_far = [r for r in region_reaches(field, frames)
+               if r.share > MAX_TRAVEL_SHARE and r.area_share >= MIN_WARNED_SHARE]
     return max(too_far, key=lambda r: r.share, default=None)
