@@ -469,3 +469,14 @@ def test_a_worker_computes_on_its_share_of_the_cores_from_whichever_thread_calls
     thread.start()  # … called from another
     thread.join()
     assert seen == [1]
+
+
+def test_command_format_adds_to_the_mp4_as_the_one_shot_command_does(
+        tmp_path, photo_folder, capsys):
+    out = tmp_path / "out"
+    code = main(["batch", str(photo_folder), "-o", str(out), "--format", "gif",
+                 "--frames", str(FRAMES), "-q"])
+    assert code == 0, capsys.readouterr()
+    for record in read_manifest(out):
+        assert sorted(Path(name).name for name in record["outputs"]) == [
+            "cinemagraph.gif", "cinemagraph.mp4"]

@@ -22,6 +22,8 @@ def _defaults(kwargs: dict[str, Any], settings: tuple[str, ...]) -> dict[str, An
 
     defaults = {SHARED[name]: value for name, value in kwargs.items()
                 if name in SHARED and value not in (None, ())}
+    if "formats" in defaults:  # as the one-shot command: the mp4, and these too
+        defaults["formats"] = list(dict.fromkeys(("mp4", *defaults["formats"])))
     for text in settings:
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
@@ -81,7 +83,8 @@ class _JobsBar:
 @click.option("--synthesis-model", type=click.Path(path_type=Path), default=None,
               help="A learned frame-synthesis model for every job.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES),
-              help="Default formats of every job (repeat; default mp4).")
+              help="Also write cinemagraph.<format> for every job that does not list its "
+                   "own formats (repeat; the mp4 is always written).")
 @click.option("--seed", type=int, default=None, help="Default seed (0).")
 @click.option("--frames", type=int, default=None, help="Default frames in the loop (60).")
 @click.option("--fps", type=float, default=None, help="Default frame rate (30).")
