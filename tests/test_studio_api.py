@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import shlex
 import time
 import zipfile
@@ -421,6 +422,116 @@ def test_a_bad_project_zip_is_refused(studio) -> None:
     assert reply.status_code == 400 and "picture" in reply.json()["error"]
     reply = client.post(f"/api/sessions/{sid}/project.zip", content=b"PK not a zip")
     assert reply.status_code == 400
+
+
+def _rezip(saved: bytes, changes: dict[str, bytes | None]) -> bytes:
+    """``saved`` with the members ``changes`` names replaced (None: left out)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved)) as old, zipfile.ZipFile(buffer, "w") as new:
+        for name in old.namelist():
+            if name not in changes:
+                new.writestr(name, old.read(name))
+        for name, data in changes.items():
+            if data is not None:
+                new.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _with_meta(saved: bytes, change) -> bytes:
+    """``saved`` with its project.json changed by ``change`` (a function of the dict)."""
+    with zipfile.ZipFile(io.BytesIO(saved)) as archive:
+        meta = json.loads(archive.read("project.json"))
+    change(meta)
+    return _rezip(saved, {"project.json": json.dumps(meta).encode()})
+
+
+_BAD_ZIPS = {
+    "mask of the wrong size": (
+        lambda saved: _rezip(saved, {"edit/region-1.png": _png(np.zeros((9, 7), np.uint8))}),
+        "7×9"),
+    "mask not a PNG": (
+        lambda saved: _rezip(saved, {"edit/region-1.png": b"GIF89a not a mask"}),
+        "PNG"),
+    "JPEG mask": (
+        lambda saved: _rezip(saved, {"edit/freeze.png": _jpeg(np.zeros((40, 60), np.uint8))}),
+        "freeze"),
+    "missing mask": (
+        lambda saved: _rezip(saved, {"edit/region-1.png": None}), "region-1.png"),
+    "missing freeze mask": (
+        lambda saved: _rezip(saved, {"edit/freeze.png": None}), "freeze.png"),
+    "absurd frames": (
+        lambda saved: _with_meta(saved, lambda m: m["settings"].update(frames=10**9)),
+        "frames"),
+    "absurd speed": (
+        lambda saved: _with_meta(saved, lambda m: m["settings"].update(speed=-5)), "speed"),
+    "arrow off the picture": (
+        lambda saved: _with_meta(saved, lambda m: m["arrows"].append(
+            {"x0": 1, "y0": 1, "x1": 5000, "y1": 1})), "arrow"),
+    "unknown direction": (
+        lambda saved: _with_meta(saved, lambda m: m["regions"][0].update(direction="sideways")),
+        "direction"),
+    "region not an object": (
+        lambda saved: _with_meta(saved, lambda m: m["regions"].append("water")), "region 3"),
+}
+
+
+def _jpeg(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("bad", list(_BAD_ZIPS))
+def test_a_bad_project_zip_leaves_the_open_picture_and_project_as_they_were(
+        studio, bad) -> None:
+    client, app = studio
+    # A saved project of another picture (60×40, two regions), made bad in one way.
+    source = _session(client)
+    other = (smooth_texture(40, 60, seed=9, blur=1.0) * 255).astype(np.uint8)
+    made = _open(client, source, other)
+    two = _project(np.pad(np.ones((20, 30), np.float32), ((10, 10), (15, 15))), frames=10)
+    two["regions"].append({**two["regions"][0], "name": "clouds"})
+    two["freeze"] = None
+    assert client.put(f"/api/sessions/{source}/project", json=two,
+                      headers=_for(made)).status_code == 200
+    saved = client.get(f"/api/sessions/{source}/project.zip").content
+    make, says = _BAD_ZIPS[bad]
+    broken = make(saved)
+
+    sid = _session(client)
+    picture = _picture()
+    first = _open(client, sid, picture)
+    project = _project(_box(16, 16, 48, 80), arrows=[{"x0": 20, "y0": 32, "x1": 50, "y1": 30}],
+                       frames=6)
+    assert client.put(f"/api/sessions/{sid}/project", json=project,
+                      headers=_for(first)).status_code == 200
+    session = app.state.sessions.get(sid)
+    path, version, settings = session.picture.path, session.version, session.settings
+    freeze = session.freeze.copy()
+    command = client.get(f"/api/sessions/{sid}/command", headers=_for(first)).json()["command"]
+
+    reply = client.post(f"/api/sessions/{sid}/project.zip", content=broken)
+    assert reply.status_code == 400, reply.text
+    # Nothing changed: the picture, its file, its token, its project, its version.
+    assert session.picture.path == path and path.read_bytes() == _png(picture)
+    assert sorted(p.name for p in session.folder.iterdir()) == [path.name]
+    assert session.picture.token == first["token"] and session.version == version
+    assert [r.name for r in session.regions] == ["water"]
+    assert session.settings == settings and np.array_equal(session.freeze, freeze)
+    assert session.arrows == [Arrow(20, 32, 50, 30)]
+    again = client.get(f"/api/sessions/{sid}/command", headers=_for(first))
+    assert again.status_code == 200 and again.json()["command"] == command
+    # One line says what is wrong with the zip.
+    error = reply.json()["error"]
+    assert error.startswith("the project zip cannot be loaded: ") and "\n" not in error
+    assert says in error, error
+    # The page's requests for its picture still work, and the good zip still loads.
+    assert client.put(f"/api/sessions/{sid}/project", json=project,
+                      headers=_for(first)).status_code == 200
+    loaded = client.post(f"/api/sessions/{sid}/project.zip", content=saved)
+    assert loaded.status_code == 200, loaded.text
+    assert [r["name"] for r in loaded.json()["project"]["regions"]] == ["water", "clouds"]
+    assert session.picture.width == 60 and session.settings.frames == 10
 
 
 def test_studio_command_warns_on_all_interfaces(monkeypatch, capsys) -> None:

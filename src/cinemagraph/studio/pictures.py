@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..io.atomic import atomic_file
 from ..io.images import load_image, pixel_limit
 from .config import StudioConfig
 from .render import resize_image
-from .sessions import Picture, Session
+from .sessions import Picture, ProjectEdits, Session
 from .uploads import check_picture
 
 #: The file a generated picture's twin is kept in, in the session folder and the project.
@@ -37,28 +38,37 @@ def _sizes(config: StudioConfig) -> set[int]:
 
 
 def open_picture(session: Session, data: bytes, config: StudioConfig,
-                 twin: bytes | None = None, prompt: str = "", attention: Any = None) -> dict:
+                 twin: bytes | None = None, prompt: str = "", attention: Any = None,
+                 edits: Callable[[Picture], ProjectEdits] | None = None) -> dict:
     """Check and keep ``data`` as the session's picture (and ``twin``, PNG bytes of the
     same size, as the picture its motion is computed on; a generated picture's ``prompt``
-    and ``attention``); the project restarts. Pictures open one at a time per session."""
+    and ``attention``); the project restarts, or with ``edits`` becomes what it makes of
+    the new picture, read and checked before anything of the open one is given up.
+    Pictures open one at a time per session."""
     with session.open_lock:
-        return _open_picture(session, data, config, twin, prompt, attention)
+        return _open_picture(session, data, config, twin, prompt, attention, edits)
 
 
 def _open_picture(session: Session, data: bytes, config: StudioConfig, twin: bytes | None,
-                  prompt: str, attention: Any) -> dict:
+                  prompt: str, attention: Any,
+                  edits: Callable[[Picture], ProjectEdits] | None) -> dict:
     checked = check_picture(data, config.max_upload_bytes, config.max_upload_pixels)
     staging = session.folder / f"opening-{secrets.token_hex(4)}"
     try:
         staging.mkdir()
         picture = _read_picture(staging, data, checked.suffix, config, twin, prompt, attention)
+        made = edits(picture) if edits is not None else None
         with session.lock:
             _keep_files(session, staging, picture)
             session.opened += 1
             picture.token = session.opened
             session.picture = picture
-            session.regions, session.arrows = [], []
-            session.freeze = np.zeros(picture.work_shape, np.float32)
+            if made is None:
+                session.regions, session.arrows = [], []
+                session.freeze = np.zeros(picture.work_shape, np.float32)
+            else:
+                session.regions, session.freeze = made.regions, made.freeze
+                session.arrows, session.settings = made.arrows, made.settings
             session.version += 1
             session.previews.clear()
             return picture_info(session)

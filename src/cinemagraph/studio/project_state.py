@@ -4,7 +4,8 @@ The page sends the regions' and the freeze mask's pixels as grey PNG data URLs a
 painting size; a saved project is a zip with the picture (and a generated picture's twin
 and field), the masks for the command line (``masks/``), the masks as painted (``edit/``),
 ``project.json`` and ``command.txt``. Opening a zip reads only the members its
-``project.json`` names, each checked as an upload is.
+``project.json`` names, each checked as an upload is, and is all or nothing: a zip with
+anything wrong in it leaves the open picture and its project as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import secrets
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +29,8 @@ from ..errors import CinemagraphError
 from .config import StudioConfig
 from .pictures import open_picture
 from .project import (
+    MAX_ARROWS,
+    MAX_REGIONS,
     MOTION_FILE,
     TWIN_FILE,
     Arrow,
@@ -36,7 +40,7 @@ from .project import (
     region_from_json,
 )
 from .render import Scene, png_bytes, project_motion, write_project_files
-from .sessions import Picture, Session, StalePicture
+from .sessions import Picture, ProjectEdits, Session, StalePicture
 from .uploads import decode_grey_png
 
 _DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]*)$")
@@ -61,30 +65,49 @@ def mask_url(mask: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
 
 
+def read_edits(picture: Picture, data: Any,
+               mask: Callable[[Any, str], np.ndarray]) -> ProjectEdits:
+    """The regions, freeze mask, arrows and settings ``data`` holds for ``picture``, each
+    checked; ``mask(value, what)`` reads the mask ``value`` names as float32 of the
+    picture's painting size. A fault raises one line, before anything changes."""
+    if not isinstance(data, dict):
+        raise CinemagraphError("the project must be an object")
+    raw_regions = data.get("regions", [])
+    raw_arrows = data.get("arrows", [])
+    if not isinstance(raw_regions, list) or len(raw_regions) > MAX_REGIONS:
+        raise CinemagraphError(f"regions must be a list of at most {MAX_REGIONS}")
+    if not isinstance(raw_arrows, list) or len(raw_arrows) > MAX_ARROWS:
+        raise CinemagraphError(f"arrows must be a list of at most {MAX_ARROWS}")
+    regions = []
+    for index, item in enumerate(raw_regions):
+        region = region_from_json(item, index)
+        region.mask = mask(item.get("mask"), f"region {index + 1}'s mask")
+        regions.append(region)
+    freeze = (np.zeros(picture.work_shape, np.float32) if data.get("freeze") is None
+              else mask(data["freeze"], "the freeze mask"))
+    arrows = [Arrow.from_json(item, picture.width, picture.height) for item in raw_arrows]
+    settings = LoopSettings.from_json(data.get("settings", {}))
+    return ProjectEdits(regions, freeze, arrows, settings)
+
+
+def page_project(edits: ProjectEdits) -> dict:
+    """``edits`` as the page holds a project: masks as grey PNG data URLs."""
+    return {"regions": [{"name": r.name, "direction": r.direction, "speed": r.speed,
+                         "colour": r.colour, "mask": mask_url(r.mask)} for r in edits.regions],
+            "freeze": mask_url(edits.freeze), "arrows": [vars(a) for a in edits.arrows],
+            "settings": vars(edits.settings)}
+
+
 def set_project(session: Session, data: Any, token: int | None = None) -> None:
     """Replace the session's regions, freeze mask, arrows and settings with the page's,
     made for the picture of ``token`` (any picture: None). A project made for a picture
     that is no longer open is refused, even one that arrives while another picture opens.
     A project the same as the session's changes nothing: its version and previews stay."""
     picture = session.need_picture(token)
-    if not isinstance(data, dict):
-        raise CinemagraphError("the project must be an object")
     shape = picture.work_shape
-    raw_regions = data.get("regions", [])
-    raw_arrows = data.get("arrows", [])
-    if not isinstance(raw_regions, list) or len(raw_regions) > 16:
-        raise CinemagraphError("regions must be a list of at most 16")
-    if not isinstance(raw_arrows, list) or len(raw_arrows) > 64:
-        raise CinemagraphError("arrows must be a list of at most 64")
-    regions = []
-    for index, item in enumerate(raw_regions):
-        region = region_from_json(item, index)
-        region.mask = mask_from_url(item.get("mask"), shape, f"region {index + 1}'s mask")
-        regions.append(region)
-    freeze = (np.zeros(shape, np.float32) if data.get("freeze") is None
-              else mask_from_url(data["freeze"], shape, "the freeze mask"))
-    arrows = [Arrow.from_json(item, picture.width, picture.height) for item in raw_arrows]
-    settings = LoopSettings.from_json(data.get("settings", {}))
+    edits = read_edits(picture, data, lambda value, what: mask_from_url(value, shape, what))
+    regions, freeze, arrows, settings = (edits.regions, edits.freeze, edits.arrows,
+                                         edits.settings)
     with session.lock:
         if session.picture is not picture:
             raise StalePicture("this project was made for a picture that is no longer open")
@@ -167,48 +190,69 @@ def project_zip(session: Session) -> bytes:
 
 
 def load_project_zip(session: Session, data: bytes, config: StudioConfig) -> dict:
-    """Open a saved project zip: only the members project.json names are read."""
+    """Open a saved project zip: only the members project.json names are read. All or
+    nothing: the picture, its masks, arrows and settings are all read and checked before
+    any of them takes the place of the open picture and its project."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
         raise CinemagraphError("the project file is not a zip the studio saved") from exc
-    with archive:
-        sizes = {info.filename: info.file_size for info in archive.infolist()}
-        if sum(sizes.values()) > 4 * config.max_upload_bytes:
-            raise CinemagraphError("the project zip unpacks to more than the upload limit allows")
+    try:
+        with archive:
+            return _load_project_zip(session, archive, config)
+    except StalePicture:
+        raise
+    except CinemagraphError as exc:
+        raise CinemagraphError(f"the project zip cannot be loaded: {exc}") from exc
 
-        def member(name: Any, what: str) -> bytes:
-            if not isinstance(name, str) or name not in sizes:
-                raise CinemagraphError(f"the project zip has no {what}")
-            try:
-                return archive.read(name)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                raise CinemagraphError(f"the project zip's {what} cannot be read") from exc
 
+def _load_project_zip(session: Session, archive: zipfile.ZipFile,
+                      config: StudioConfig) -> dict:
+    sizes = {info.filename: info.file_size for info in archive.infolist()}
+    if sum(sizes.values()) > 4 * config.max_upload_bytes:
+        raise CinemagraphError("it unpacks to more than the upload limit allows")
+
+    def member(name: Any, what: str) -> bytes:
+        if not isinstance(name, str):
+            raise CinemagraphError(f"its project.json does not name {what}")
+        if name not in sizes:
+            raise CinemagraphError(f"it has no {name}, {what}")
         try:
-            meta = json.loads(member("project.json", "project.json"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CinemagraphError("the project's project.json is not valid JSON") from exc
-        if not isinstance(meta, dict) or not re.fullmatch(r"picture\.(jpg|png|webp)",
-                                                          str(meta.get("picture"))):
-            raise CinemagraphError("the project's project.json does not name its picture")
-        twin = member(TWIN_FILE, "twin") if meta.get("twin") == TWIN_FILE else None
-        prompt = meta.get("prompt") if twin is not None else None
-        info = open_picture(session, member(meta["picture"], "picture"), config, twin=twin,
-                            prompt=prompt[:400] if isinstance(prompt, str) else "")
-        regions = meta.get("regions", [])
-        if not isinstance(regions, list):
-            raise CinemagraphError("the project's regions must be a list")
-        project = {"regions": [], "arrows": meta.get("arrows", []),
-                   "settings": meta.get("settings", {})}
-        for index, region in enumerate(regions):
-            if not isinstance(region, dict):
-                raise CinemagraphError(f"the project's region {index + 1} is not an object")
-            png = member(f"edit/region-{index + 1}.png", f"mask of region {index + 1}")
-            project["regions"].append({**region, "mask": "data:image/png;base64,"
-                                       + base64.b64encode(png).decode("ascii")})
-        if "edit/freeze.png" in sizes:
-            project["freeze"] = "data:image/png;base64," + base64.b64encode(
-                member("edit/freeze.png", "freeze mask")).decode("ascii")
-    set_project(session, project, info["token"])
-    return {"picture": info, "project": project}
+            return archive.read(name)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            raise CinemagraphError(f"its {name}, {what}, cannot be read") from exc
+
+    try:
+        meta = json.loads(member("project.json", "the project's description"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CinemagraphError("its project.json is not valid JSON") from exc
+    if not isinstance(meta, dict) or not re.fullmatch(r"picture\.(jpg|png|webp)",
+                                                      str(meta.get("picture"))):
+        raise CinemagraphError("its project.json does not name its picture")
+    twin = member(TWIN_FILE, "the twin") if meta.get("twin") == TWIN_FILE else None
+    prompt = meta.get("prompt") if twin is not None else None
+    raw_regions = meta.get("regions", [])
+    if not isinstance(raw_regions, list):
+        raise CinemagraphError("its regions must be a list")
+    for index, region in enumerate(raw_regions):
+        if not isinstance(region, dict):
+            raise CinemagraphError(f"its region {index + 1} is not an object")
+    project = {"regions": [{"mask": f"edit/region-{index + 1}.png", **region}
+                           for index, region in enumerate(raw_regions)],
+               "freeze": meta.get("freeze"), "arrows": meta.get("arrows", []),
+               "settings": meta.get("settings", {})}
+    made: list[ProjectEdits] = []
+
+    def edits(picture: Picture) -> ProjectEdits:
+        shape = picture.work_shape
+
+        def mask(name: Any, what: str) -> np.ndarray:
+            return decode_grey_png(member(name, what), shape,
+                                   f"{what} ({name})" if isinstance(name, str) else what)
+
+        made.append(read_edits(picture, project, mask))
+        return made[-1]
+
+    info = open_picture(session, member(meta["picture"], "the picture"), config, twin=twin,
+                        prompt=prompt[:400] if isinstance(prompt, str) else "", edits=edits)
+    return {"picture": info, "project": page_project(made[-1])}

@@ -64,6 +64,16 @@ class Picture:
 
 
 @dataclass
+class ProjectEdits:
+    """What is made on a picture: the regions, the freeze mask, the arrows, the settings."""
+
+    regions: list[Region]
+    freeze: np.ndarray
+    arrows: list[Arrow]
+    settings: LoopSettings
+
+
+@dataclass
 class Session:
     """One tab's project and the files made for it."""
 
