@@ -8,7 +8,9 @@ held on their way, as on a slow network: replies for a picture no longer open (a
 update, a smart select, a search) change nothing and show no error, a generation that
 finishes after the user opened another picture only offers to open itself, a preview whose
 reply is on its way when the project is saved still plays (and one the server superseded is
-rendered again, never "failed"), and a file chosen twice in a picker opens twice.
+rendered again, never "failed"), and a file chosen twice in a picker opens twice. A project
+zip with a bad mask says so in one line and leaves the open picture and its project, on the
+page and on the server.
 
 Screenshots of every step go to the test's temporary folder (``screenshots/``); the editor's
 one is copied to ``docs/studio.png`` when ``CINEMAGRAPH_STUDIO_SCREENSHOT`` is set.
@@ -791,3 +793,66 @@ def test_choosing_the_same_file_again_reopens_it(server, browser, tmp_path: Path
         assert page.error() is None
         assert browser.execute_script("return state.picture.token") == token + 2 + load
         assert _region_pixels(page) == saved
+
+
+def test_a_bad_project_zip_leaves_the_open_picture_and_its_project(server, browser,
+                                                                   tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = Page(browser, shots)
+    _picture(tmp_path / "lake.png")
+    browser.get(server)
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
+          "the page to start")
+    page.open(tmp_path / "lake.png")
+    page.set_range("#size", 40)
+    page.set_range("#hardness", 100)
+    page.drag(list(STROKES[0]))
+    page.tool("arrow")
+    page.drag(list(ARROW))
+    page.find("#save-project").click()
+    project_zip = browser.downloads / "cinemagraph-project.zip"
+    _wait(lambda: project_zip.exists() and project_zip.stat().st_size > 0, "the project")
+    # The saved project with its region's mask at another size than the picture's.
+    bad_zip = tmp_path / "bad-project.zip"
+    with zipfile.ZipFile(project_zip) as good, zipfile.ZipFile(bad_zip, "w") as bad:
+        for name in good.namelist():
+            if name != "edit/region-1.png":
+                bad.writestr(name, good.read(name))
+        small = io.BytesIO()
+        Image.fromarray(np.full((H // 2, W // 2), 255, np.uint8)).save(small, format="PNG")
+        bad.writestr("edit/region-1.png", small.getvalue())
+    # Painted since the save, so that the open project is not the zip's.
+    page.tool("brush")
+    page.drag(list(STROKES[1]))
+    token = browser.execute_script("return state.picture.token")
+    painted, arrows = _region_pixels(page), browser.execute_script("return state.arrows")
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the preview of the painted project",
+          page=page)
+
+    browser.execute_script("say('')")
+    browser.execute_script("arguments[0].hidden = false", page.find("#project-file"))
+    page.find("#project-file").send_keys(str(bad_zip))
+    browser.execute_script("arguments[0].hidden = true", page.find("#project-file"))
+    _wait(lambda: page.error(), "the bad project's error", page=page)
+    page.shot("bad-project")
+    # The page still shows its picture and project, and the server still holds them.
+    assert browser.execute_script("return state.picture.token") == token
+    assert _region_pixels(page) == painted
+    assert browser.execute_script("return state.arrows") == arrows
+    reply = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch(sessionPath("command"), { headers: { "x-studio-picture": String(arguments[0]) } })
+          .then(async (r) => done([r.status, await r.text()]));""", token)
+    assert reply[0] == 200 and "region-1.png" in reply[1], reply
+    # One line on the page says what is wrong with the zip.
+    error = page.error()
+    assert error.startswith("the project zip cannot be loaded: ") and "\n" not in error
+    assert "edit/region-1.png" in error and f"{W // 2}×{H // 2}" in error
+    # And its edits go on: the next one plays its preview.
+    page.drag(list(STROKES[2]))
+    version = _version(page)
+    _wait(lambda: page.preview_playing(version), "the preview after the bad project",
+          page=page)
+    assert page.error() is None, page.error()
