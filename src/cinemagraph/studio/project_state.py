@@ -200,8 +200,6 @@ def load_project_zip(session: Session, data: bytes, config: StudioConfig) -> dic
     try:
         with archive:
             return _load_project_zip(session, archive, config)
-    except StalePicture:
-        raise
     except CinemagraphError as exc:
         raise CinemagraphError(f"the project zip cannot be loaded: {exc}") from exc
 
