@@ -200,7 +200,9 @@ def test_a_batch_makes_every_good_job_and_reports_the_bad_one_alone(
             assert {"image.png", "twin.png", "mask.png", "motion.npy"} <= {
                 path.name for path in folder.iterdir()}
     lines = summary.lines()
-    assert lines[0] == "batch: 6 jobs — 5 made, 0 already done, 1 invalid"
+    warned = sum(bool(record.get("warnings")) for record in good)
+    assert lines[0] == "batch: 6 jobs — 5 made, 0 already done, 1 invalid" + (
+        f", {warned} made with warnings (in manifest.jsonl)" if warned else "")
     assert lines[1].startswith("invalid: jobs.jsonl line 3: image not found")
 
 
@@ -480,3 +482,12 @@ def test_command_format_adds_to_the_mp4_as_the_one_shot_command_does(
     for record in read_manifest(out):
         assert sorted(Path(name).name for name in record["outputs"]) == [
             "cinemagraph.gif", "cinemagraph.mp4"]
+
+
+def test_the_summary_counts_the_jobs_made_with_warnings(tmp_path, photo_folder):
+    summary = run_batch(photo_folder, tmp_path / "out", defaults={"frames": 400})
+    assert summary.exit_code == 0
+    assert all(any("runs out of texture" in note for note in record["warnings"])
+               for record in summary.records)
+    assert summary.lines() == [
+        "batch: 3 jobs — 3 made, 0 already done, 3 made with warnings (in manifest.jsonl)"]

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import CinemagraphError
 from .jobs import Job
 from .local import StageCallback, run_in_process, run_in_workers
-from .manifest import Manifest
+from .manifest import MANIFEST, Manifest
 from .plan import BatchPlan, JobsSource, plan_batch
 from .settings import BatchOptions
 
@@ -50,6 +50,9 @@ class BatchSummary:
         parts += [f"{counts[s]} {s}" for s in ("failed", "invalid") if counts[s]]
         if self.plan.left:
             parts.append(f"{len(self.plan.left)} left alone")
+        warned = sum(bool(record.get("warnings")) for record in self.named("ok"))
+        if warned:
+            parts.append(f"{warned} made with warnings (in {MANIFEST})")
         count = len(self.plan.jobs)
         lines = [f"batch: {count} job{'' if count == 1 else 's'} — {', '.join(parts)}"]
         for record in self.failed:
