@@ -694,12 +694,9 @@ def test_a_generation_finishing_after_another_picture_opened_only_offers_itself(
     page.shot("late-find")
 
 
-def _preview_status(page: Page) -> str:
-    return page.find("#preview-status").text
-
-
-def test_saving_mid_preview_keeps_it_and_a_superseded_preview_never_fails(
-        server, browser, tmp_path: Path) -> None:
+def _lake_page(server: str, browser, tmp_path: Path) -> Page:
+    """The page at ``server`` with the lake landscape open; screenshots in
+    ``tmp_path/screenshots``."""
     shots = tmp_path / "screenshots"
     shots.mkdir()
     page = Page(browser, shots)
@@ -708,6 +705,16 @@ def test_saving_mid_preview_keeps_it_and_a_superseded_preview_never_fails(
     _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
           "the page to start")
     page.open(tmp_path / "lake.png")
+    return page
+
+
+def _preview_status(page: Page) -> str:
+    return page.find("#preview-status").text
+
+
+def test_saving_mid_preview_keeps_it_and_a_superseded_preview_never_fails(
+        server, browser, tmp_path: Path) -> None:
+    page = _lake_page(server, browser, tmp_path)
     page.set_range("#frames", 16)
     page.set_range("#size", 160)
     page.set_range("#hardness", 100)
@@ -756,14 +763,7 @@ def test_saving_mid_preview_keeps_it_and_a_superseded_preview_never_fails(
 
 
 def test_choosing_the_same_file_again_reopens_it(server, browser, tmp_path: Path) -> None:
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    page = Page(browser, shots)
-    _picture(tmp_path / "lake.png")
-    browser.get(server)
-    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
-          "the page to start")
-    page.open(tmp_path / "lake.png")
+    page = _lake_page(server, browser, tmp_path)
     token = browser.execute_script("return state.picture.token")
     page.set_range("#size", 160)
     page.set_range("#hardness", 100)
@@ -797,14 +797,7 @@ def test_choosing_the_same_file_again_reopens_it(server, browser, tmp_path: Path
 
 def test_a_bad_project_zip_leaves_the_open_picture_and_its_project(server, browser,
                                                                    tmp_path: Path) -> None:
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    page = Page(browser, shots)
-    _picture(tmp_path / "lake.png")
-    browser.get(server)
-    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"),
-          "the page to start")
-    page.open(tmp_path / "lake.png")
+    page = _lake_page(server, browser, tmp_path)
     page.set_range("#size", 40)
     page.set_range("#hardness", 100)
     page.drag(list(STROKES[0]))
