@@ -20,6 +20,7 @@ from batch_helpers import (
     FRAMES,
     HEIGHT,
     PHOTOS,
+    TEXT_PROMPTS,
     WIDTH,
     output_digests,
     read_manifest,
@@ -27,7 +28,9 @@ from batch_helpers import (
 )
 from cinemagraph.batch import BatchOptions, plan_batch, read_jobs, run_batch
 from cinemagraph.cli import main
+from cinemagraph.diffusion.models import download_command
 from cinemagraph.errors import CinemagraphError
+from cinemagraph.pipeline import default_run_folder
 
 pytest_plugins = ("diffusion_helpers", "batch_fixtures")
 
@@ -206,15 +209,38 @@ def test_a_batch_makes_every_good_job_and_reports_the_bad_one_alone(
     assert lines[1].startswith("invalid: jobs.jsonl line 3: image not found")
 
 
-def test_a_job_that_fails_while_running_does_not_stop_the_others(jobs_file, tmp_path):
+def test_missing_weights_make_the_jobs_that_need_them_invalid_before_anything_runs(
+        jobs_file, tmp_path, count_loads):
     out = tmp_path / "out"
-    summary = run_batch(jobs_file, out, options=BatchOptions(model=str(tmp_path / "no-model")))
+    summary = run_batch(jobs_file, out, options=BatchOptions(model="cinemagraph-tests/none"))
+    status = {record["source"]: record["status"] for record in summary.records}
+    assert status == {"jobs.jsonl line 1": "ok", "jobs.jsonl line 2": "ok",
+                      "jobs.jsonl line 3": "invalid", "jobs.jsonl line 4": "ok",
+                      "jobs.jsonl line 5": "invalid", "jobs.jsonl line 6": "invalid"}
+    assert count_loads == []
+    assert summary.exit_code == 2
+    assert summary.lines()[1:] == [
+        f"invalid: jobs.jsonl line 3: image not found: {jobs_file.parent}/photos/missing.png",
+        f"invalid: 2 jobs — {default_run_folder(TEXT_PROMPTS[0], 0).name} (jobs.jsonl line 5), "
+        f"{default_run_folder(TEXT_PROMPTS[1], 0).name} (jobs.jsonl line 6): model "
+        "'cinemagraph-tests/none' is not in the Hugging Face cache, and cinemagraph never "
+        f"downloads weights: fetch it with `{download_command('cinemagraph-tests/none')}` (on "
+        "a machine with internet access, then copy the cache over) or pass --model "
+        "/path/to/local/folder"]
+
+
+def test_a_job_that_fails_while_running_does_not_stop_the_others(jobs_file, tmp_path):
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "model_index.json").write_text("{}")  # looks like a model, does not load
+    out = tmp_path / "out"
+    summary = run_batch(jobs_file, out, options=BatchOptions(model=str(broken)))
     status = {record["source"]: record["status"] for record in summary.records}
     assert status == {"jobs.jsonl line 1": "ok", "jobs.jsonl line 2": "ok",
                       "jobs.jsonl line 3": "invalid", "jobs.jsonl line 4": "ok",
                       "jobs.jsonl line 5": "failed", "jobs.jsonl line 6": "failed"}
     failed = summary.named("failed")
-    assert all("no-model" in record["error"] for record in failed)
+    assert all("broken-model" in record["error"] for record in failed)
     assert summary.exit_code == 2
     assert not any((out / record["folder"] / "run.json").exists() for record in failed)
 
@@ -295,14 +321,21 @@ def test_two_worker_processes_make_the_same_files_as_one(tmp_path, photo_folder)
 
 
 def test_command_dry_run_prints_the_plan_and_runs_nothing(jobs_file, tmp_path, capsys,
-                                                          count_loads):
+                                                          count_loads, tiny_model_dir):
     out = tmp_path / "out"
-    code = main(["batch", str(jobs_file), "-o", str(out), "--dry-run"])
+    code = main(["batch", str(jobs_file), "-o", str(out), "--dry-run",
+                 "--model", str(tiny_model_dir)])
     text = capsys.readouterr().out
     assert code == 2  # one job is invalid
     assert "plan: 5 to run, 0 done, 1 invalid" in text
     assert "invalid  jobs.jsonl line 3: image not found" in text
     assert text.count("\nrun ") + text.startswith("run ") == 5
+    code = main(["batch", str(jobs_file), "-o", str(out), "--dry-run",
+                 "--model", "cinemagraph-tests/none"])
+    text = capsys.readouterr().out
+    assert code == 2
+    assert "plan: 3 to run, 0 done, 3 invalid" in text  # the text jobs need the weights
+    assert text.count("'cinemagraph-tests/none' is not in the Hugging Face cache") == 2
     assert count_loads == [] and not out.exists()
 
 

@@ -49,7 +49,9 @@ def test_ray_resumes_like_a_local_run_and_fails_jobs_alone(jobs_file, tmp_path, 
     lines = capsys.readouterr().out.splitlines()
     assert code == 2
     assert lines[0] == "batch: 6 jobs — 3 made, 0 already done, 2 failed, 1 invalid"
-    assert sum("no-model" in line for line in lines[1:]) == 2
+    # The cluster's nodes hold their own weights: missing ones fail the text jobs there.
+    assert [line.split(":")[0] for line in lines[1:]] == ["invalid", "failed"]
+    assert lines[2].startswith("failed: 2 jobs — ") and "no-model" in lines[2]
     first = {r["job"]: r for r in read_manifest(out) if r["status"] == "ok"}
     times = {job: (out / job / "cinemagraph.mp4").stat().st_mtime_ns for job in first}
     code = main(["batch", str(jobs_file), "-o", str(out), "--ray", "--workers", "2",

@@ -143,3 +143,23 @@ def test_non_sd1_unet_is_rejected(tiny_pipe):
     )
     with pytest.raises(CinemagraphError, match=r"not a Stable Diffusion 1\.x UNet"):
         check_sd1_unet(small)
+
+
+def test_a_model_index_without_the_pipeline_is_one_line(tmp_path):
+    (tmp_path / "model_index.json").write_text("{}")
+    with pytest.raises(CinemagraphError, match=r"its model_index\.json has no '_class_name'"):
+        load_pipeline(str(tmp_path), device="cpu")
+
+
+def test_weights_problem_says_what_load_pipeline_would_without_loading(
+        tiny_model_dir, tmp_path, monkeypatch):
+    from cinemagraph.diffusion.models import weights_problem
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert weights_problem(str(tiny_model_dir)) is None
+    for model in (str(tmp_path), str(tmp_path / "nowhere" / "sd"),
+                  "cinemagraph-tests/no-such-model"):
+        problem = weights_problem(model)
+        with pytest.raises(CinemagraphError) as info:
+            load_pipeline(model, device="cpu")
+        assert problem == str(info.value)

@@ -65,17 +65,33 @@ def _mark_shared_folders(jobs: list[Job]) -> None:
                          "one of them a \"name\" (or another seed)")
 
 
+def _mark_missing_weights(jobs: list[Job], model: str) -> None:
+    """Jobs that need the diffusion model (text jobs, photo jobs without masks) cannot run
+    when its weights are not here: each gets the one line that says how to get them."""
+    needy = [job for job in jobs if job.error is None
+             and (job.kind == "text" or not job.settings.get("masks"))]
+    if not needy:
+        return
+    from ..diffusion.models import weights_problem
+
+    problem = weights_problem(model)
+    for job in needy if problem is not None else ():
+        job.error = problem
+
+
 def plan_batch(jobs: JobsSource | list[Job], out_dir: str | os.PathLike[str], *,
                options: BatchOptions | None = None,
                defaults: Mapping[str, Any] | None = None,
-               only_failed: bool = False) -> BatchPlan:
+               only_failed: bool = False, check_weights: bool = True) -> BatchPlan:
     """Read and check every job of ``jobs`` (see :func:`~.jobs.read_jobs`) against the
     batch folder ``out_dir``, without loading a model.
 
     A job is *done* when its run folder holds its finished run under the same settings
     and input files (the files it wrote unchanged); any other valid job is to run, but
     with ``only_failed`` only the jobs that the manifest's last line records as failed
-    or invalid run, and the rest are left alone.
+    or invalid run, and the rest are left alone. ``check_weights``: a job that needs the
+    diffusion model is invalid when its weights are not here (off for a cluster, whose
+    nodes have caches of their own).
     """
     options = options or BatchOptions()
     out = Path(out_dir)
@@ -85,6 +101,8 @@ def plan_batch(jobs: JobsSource | list[Job], out_dir: str | os.PathLike[str], *,
     for job in jobs:
         check_job(job, options)
     _mark_shared_folders(jobs)
+    if check_weights:
+        _mark_missing_weights(jobs, options.model)
     failed = {name for name, record in Manifest(out).latest().items()
               if record.get("status") in ("failed", "invalid")}
     plan = BatchPlan(out, jobs)

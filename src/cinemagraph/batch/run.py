@@ -55,10 +55,17 @@ class BatchSummary:
             parts.append(f"{warned} made with warnings (in {MANIFEST})")
         count = len(self.plan.jobs)
         lines = [f"batch: {count} job{'' if count == 1 else 's'} — {', '.join(parts)}"]
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for record in self.failed:
-            where = record["source"] if record["job"] == record["source"] \
-                else f"{record['job']} ({record['source']})"
-            lines.append(f"{record['status']}: {where}: {record.get('error', '')}")
+            groups.setdefault((record["status"], record.get("error", "")), []).append(record)
+        for (status, error), records in groups.items():
+            names = [record["source"] if record["job"] == record["source"]
+                     else f"{record['job']} ({record['source']})" for record in records]
+            if len(names) > 1:
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more"
+                                                 if len(names) > 3 else "")
+                names = [f"{len(names)} jobs — {shown}"]
+            lines.append(f"{status}: {names[0]}: {error}")
         return lines
 
 
@@ -132,7 +139,7 @@ def run_batch(
     check_run_settings(executor, workers)
     options = options or BatchOptions()
     plan = plan or plan_batch(jobs, out_dir, options=options, defaults=defaults,
-                              only_failed=only_failed)
+                              only_failed=only_failed, check_weights=executor == "local")
     out = plan.out_dir
     manifest = Manifest(out)
     records: list[dict[str, Any]] = []

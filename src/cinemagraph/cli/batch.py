@@ -40,6 +40,7 @@ class _JobsBar:
 
         self.bar = tqdm(total=total, desc="batch", unit="job", disable=quiet or not total,
                         leave=False, dynamic_ncols=True)
+        self.errors: set[str] = set()
 
     def stage(self, name: str, line: str) -> None:
         self.bar.set_postfix_str(f"{name}: {line}"[:70], refresh=True)
@@ -47,8 +48,11 @@ class _JobsBar:
     def record(self, record: dict[str, Any]) -> None:
         if record.get("status") in ("ok", "failed"):
             self.bar.update(1)
-            if record["status"] == "failed" and not self.bar.disable:
-                self.bar.write(f"failed: {record['job']}: {record.get('error', '')}")
+            error = record.get("error", "")
+            if record["status"] == "failed" and not self.bar.disable \
+                    and error not in self.errors:  # the summary names every job again
+                self.errors.add(error)
+                self.bar.write(f"failed: {record['job']}: {error}")
 
     def close(self) -> None:
         self.bar.close()
@@ -153,7 +157,7 @@ def batch_command(ctx: click.Context, jobs: Path, out_dir: Path, workers: int,
                            motion_model=str(motion_model) if motion_model else None,
                            synthesis_model=str(synthesis_model) if synthesis_model else None)
     plan = plan_batch(jobs, out_dir, options=options, defaults=_defaults(shared, settings),
-                      only_failed=only_failed)
+                      only_failed=only_failed, check_weights=executor == "local")
     if dry_run:
         for line in plan.describe():
             click.echo(line)

@@ -101,6 +101,26 @@ def missing_weights_message(model: str, what: str = "model") -> str:
     )
 
 
+def weights_problem(model: str, what: str = "model") -> str | None:
+    """Why ``model`` (a Hub id or a local folder) cannot be loaded here, found without
+    loading it (one line naming ``what``), or None when its weights are at hand."""
+    folder = Path(model).expanduser()
+    if folder.exists():
+        if (folder / "model_index.json").is_file():
+            return None
+        return f"{what} folder {folder} is not a diffusers model (no model_index.json in it)"
+    if model.count("/") > 1 or model.startswith((".", "~", os.sep)):
+        return f"{what} folder {folder} does not exist"
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        if isinstance(try_to_load_from_cache(model, "model_index.json"), str):
+            return None
+    except Exception:  # a name the Hub would refuse is not in the cache either
+        pass
+    return missing_weights_message(model, what)
+
+
 def _missing_model(model: str) -> CinemagraphError:
     return CinemagraphError(missing_weights_message(model))
 
@@ -154,6 +174,10 @@ def load_pipeline(model: str = DEFAULT_MODEL, device: str | torch.device = "auto
                 pipe = StableDiffusionPipeline.from_pretrained(
                     str(folder), local_files_only=True, **options
                 )
+            except KeyError as exc:  # a model_index.json without the pipeline's entries
+                raise CinemagraphError(
+                    f"cannot load the model in {folder}: its model_index.json has no {exc}"
+                ) from exc
             except expected as exc:
                 raise CinemagraphError(
                     f"cannot load the model in {folder}: {str(exc).splitlines()[0]}"

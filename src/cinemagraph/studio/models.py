@@ -20,28 +20,17 @@ from ..errors import CinemagraphError
 DEFAULT_TEXT_MODEL = "CompVis/stable-diffusion-v1-4"
 
 
-def _in_cache(model: str) -> bool:
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        return isinstance(try_to_load_from_cache(model, "model_index.json"), str)
-    except Exception:
-        return False
-
-
 def weights_message(model: str) -> tuple[bool, str]:
     """Whether ``model`` (an id or a folder) can be loaded here, and one line saying so."""
+    from ..diffusion.models import weights_problem
+
+    problem = weights_problem(model, "the model")
+    if problem is not None:
+        return False, f"Text mode is off: {problem}"
     folder = Path(model).expanduser()
     if folder.is_dir():
-        if (folder / "model_index.json").is_file():
-            return True, f"Stable Diffusion weights found in {folder}."
-        return False, (f"Text mode is off: the model folder {folder} is not a diffusers "
-                       "model (no model_index.json in it).")
-    if _in_cache(model):
-        return True, f"Stable Diffusion weights found ({model})."
-    from ..diffusion.models import missing_weights_message
-
-    return False, "Text mode is off: " + missing_weights_message(model, "the model")
+        return True, f"Stable Diffusion weights found in {folder}."
+    return True, f"Stable Diffusion weights found ({model})."
 
 
 class TextModel:
