@@ -72,6 +72,18 @@ class Job:
     def kind(self) -> str:
         return "photo" if self.settings.get("image") else "text"
 
+    @property
+    def needs_model(self) -> bool:
+        """Whether the job loads the diffusion model: to generate, or to find a photo's
+        fluids when it has no masks."""
+        return self.kind == "text" or not self.settings.get("masks")
+
+    def record(self, status: str, **fields: Any) -> dict[str, Any]:
+        """The job's manifest record: which job (its run folder, else where it came
+        from), ``status`` and ``fields``."""
+        return {"job": self.name or self.source, "index": self.index, "source": self.source,
+                "kind": self.kind, "folder": self.name or None, "status": status, **fields}
+
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "source": self.source, "settings": self.settings,
                 "name": self.name, "key": self.key}

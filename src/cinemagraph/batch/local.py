@@ -87,12 +87,6 @@ def _run_tasks(runner: JobRunner, tasks: Any, results: Any, worker: int) -> None
         results.put(("record", worker, runner.run(job, log=log)))
 
 
-def _lost(job: Job, code: int | None) -> dict[str, Any]:
-    return {"job": job.name, "index": job.index, "source": job.source, "kind": job.kind,
-            "folder": job.name, "status": "failed",
-            "error": f"the worker process running it stopped (exit code {code})"}
-
-
 def run_in_workers(jobs: list[Job], out_dir: Path, options: dict[str, Any], workers: int,
                    on_stage: StageCallback | None = None) -> Iterator[dict[str, Any]]:
     """The jobs spread over ``workers`` processes, each with its own model and
@@ -123,11 +117,12 @@ def run_in_workers(jobs: list[Job], out_dir: Path, options: dict[str, Any], work
                     if not process.is_alive() and job is not None:
                         current[worker] = None
                         pending.pop(job.name, None)
-                        yield _lost(job, process.exitcode)
+                        yield job.record("failed", error="the worker process running it "
+                                         f"stopped (exit code {process.exitcode})")
                 if pending and not any(p.is_alive() for p in processes):
                     for job in list(pending.values()):
-                        yield _lost(job, None) | {
-                            "error": "no worker process was left to run it"}
+                        yield job.record("failed",
+                                         error="no worker process was left to run it")
                     return
                 continue
             kind, worker = message[0], message[1]

@@ -147,9 +147,7 @@ def run_on_ray(jobs: list[Job], out_dir: Path, options: dict[str, Any], *, worke
         except ray.exceptions.RayError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             for job in waiting.values():
-                yield {"job": job.name, "index": job.index, "source": job.source,
-                       "kind": job.kind, "folder": job.name, "status": "failed",
-                       "error": f"Ray stopped before it finished: {reason}"}
+                yield job.record("failed", error=f"Ray stopped before it finished: {reason}")
     finally:
         if started:
             ray.shutdown()

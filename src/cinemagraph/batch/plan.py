@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import CinemagraphError
 from .jobs import Job, read_jobs
-from .manifest import Manifest
+from .manifest import MANIFEST, Manifest
 from .settings import BatchOptions, check_job, is_complete
 
 JobsSource = str | os.PathLike[str] | Iterable[Mapping[str, Any]]
@@ -49,7 +49,7 @@ def check_out_dir(out_dir: Path) -> None:
 
     if out_dir.exists() and not out_dir.is_dir():
         raise CinemagraphError(f"output folder {out_dir} is a file, not a folder")
-    check_writable(out_dir / "manifest.jsonl")
+    check_writable(out_dir / MANIFEST)
 
 
 def _mark_shared_folders(jobs: list[Job]) -> None:
@@ -68,8 +68,7 @@ def _mark_shared_folders(jobs: list[Job]) -> None:
 def _mark_missing_weights(jobs: list[Job], model: str) -> None:
     """Jobs that need the diffusion model (text jobs, photo jobs without masks) cannot run
     when its weights are not here: each gets the one line that says how to get them."""
-    needy = [job for job in jobs if job.error is None
-             and (job.kind == "text" or not job.settings.get("masks"))]
+    needy = [job for job in jobs if job.error is None and job.needs_model]
     if not needy:
         return
     from ..diffusion.models import weights_problem

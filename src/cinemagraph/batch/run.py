@@ -69,17 +69,12 @@ class BatchSummary:
         return lines
 
 
-def _base_record(job: Job) -> dict[str, Any]:
-    return {"job": job.name or job.source, "index": job.index, "source": job.source,
-            "kind": job.kind, "folder": job.name or None}
-
-
 def _skipped(job: Job, out_dir: Path) -> dict[str, Any]:
     from ..pipeline.runfolder import RunFolder
 
     files = RunFolder(out_dir / job.name).stage_entry("job").get("files", {})
     outputs = [f"{job.name}/{name}" for name in files] if isinstance(files, dict) else []
-    return _base_record(job) | {"status": "skipped", "outputs": outputs, "seconds": 0.0}
+    return job.record("skipped", outputs=outputs, seconds=0.0)
 
 
 def _executor(executor: str, workers: int, address: str | None,
@@ -151,7 +146,7 @@ def run_batch(
             on_record(record)
 
     for job in plan.invalid:
-        keep(_base_record(job) | {"status": "invalid", "error": job.error})
+        keep(job.record("invalid", error=job.error))
     for job in plan.done:
         keep(_skipped(job, out))
     run = _executor(executor, workers, address)
@@ -162,8 +157,8 @@ def run_batch(
             waiting.pop(record["job"], None)
             keep(record | extra)
         for job in waiting.values():  # an executor that stopped without a word on them
-            keep(_base_record(job) | {"status": "failed", **extra,
-                                      "error": "the executor stopped before running it"})
+            keep(job.record("failed", **extra,
+                            error="the executor stopped before running it"))
 
     if plan.todo:
         run_jobs(plan.todo)

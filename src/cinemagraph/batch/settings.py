@@ -3,7 +3,6 @@ model is loaded."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,10 +132,7 @@ def job_settings(job: Job, options: BatchOptions) -> Any:
 
 
 def _check_text(job: Job, settings: Any) -> list[str]:
-    from ..mask.files import read_mask
-    from ..mask.segmenter import named_fluids
-    from ..motion.hints import check_hints
-    from ..motion.words import parse_motion
+    from ..pipeline.text import check_text_inputs
 
     prompt = str(job.settings.get("prompt", "")).strip()
     if not prompt:
@@ -144,12 +140,8 @@ def _check_text(job: Job, settings: Any) -> list[str]:
     gen = settings.generation
     gen.validate()
     settings.twin.validate()
-    check_hints(settings.hints, (gen.height, gen.width))
     _check_memory(settings, (gen.height, gen.width))
-    for _, path in settings.user_masks:
-        quietly(read_mask, path, (gen.height, gen.width), soft=settings.soft_mask)
-    if not settings.user_masks:
-        named_fluids(parse_motion(prompt))
+    quietly(check_text_inputs, prompt, settings)
     return [path for _, path in settings.user_masks]
 
 
@@ -183,8 +175,8 @@ def check_job(job: Job, options: BatchOptions) -> None:
         job.inputs = (_check_photo if job.kind == "photo" else _check_text)(job, settings)
         job.name = run_folder_name(job.settings)
         used = dict(options.__dict__)
-        if job.kind == "photo" and not settings.needs_model:
-            del used["model"]  # the photo's masks are given: the model is never loaded
+        if not job.needs_model:
+            del used["model"]
         job.key = stage_key("job", {
             "settings": job.settings, "options": used,
             "inputs": {path: file_digest(path) for path in job.inputs},
@@ -203,12 +195,3 @@ def is_complete(job: Job, out_dir: Path) -> bool:
         return RunFolder(folder).is_done("job", job.key)
     except CinemagraphError:
         return False
-
-
-def describe(job: Job) -> str:
-    """A short name for the job in messages: its run folder and where it came from."""
-    return f"{job.name or '?'} ({job.source})"
-
-
-def settings_json(job: Job) -> str:
-    return json.dumps(job.settings, sort_keys=True, ensure_ascii=False)

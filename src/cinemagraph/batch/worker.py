@@ -101,23 +101,17 @@ class JobRunner:
             # Data calls an actor from a thread of its own
             limit_threads(self.threads)
         start = time.perf_counter()
-        record: dict[str, Any] = {"job": job.name, "index": job.index, "source": job.source,
-                                  "kind": job.kind, "folder": job.name}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            try:
+            try:  # an interrupt (KeyboardInterrupt, SystemExit) passes
                 outputs, reused = self._run(job, log)
-                record.update(status="ok", outputs=[
+                record = job.record("ok", outputs=[
                     str(path.relative_to(self.out_dir)) for path in outputs], reused=reused)
             except CinemagraphError as exc:
-                record.update(status="failed", error=str(exc))
-            except (KeyboardInterrupt, SystemExit):
-                raise
+                record = job.record("failed", error=str(exc))
             except Exception as exc:
-                if type(exc).__name__ == "Interrupted":
-                    raise
-                record.update(status="failed",
-                              error=f"internal error ({type(exc).__name__}: {exc})")
+                record = job.record("failed",
+                                    error=f"internal error ({type(exc).__name__}: {exc})")
         notes = list(dict.fromkeys(str(w.message) for w in caught))
         if notes:
             record["warnings"] = notes

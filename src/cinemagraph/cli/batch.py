@@ -144,7 +144,7 @@ def batch_command(ctx: click.Context, jobs: Path, out_dir: Path, workers: int,
         raise CinemagraphError("choose one of --only-failed and --retry-failed")
     if not jobs.is_dir():
         check_input_file(jobs, "jobs file")
-    executor = "local"
+    executor, address = "local", None
     if ray_address is not None:
         executor = "ray"
         address = None if ray_address == "local" else ray_address
@@ -168,8 +168,7 @@ def batch_command(ctx: click.Context, jobs: Path, out_dir: Path, workers: int,
     bar = _JobsBar(len(plan.todo), quiet)
     try:
         summary = run_batch(plan.jobs, out_dir, executor=executor, workers=workers,
-                            address=None if executor == "local" or ray_address == "local"
-                            else ray_address, options=options, retry_failed=retry_failed,
+                            address=address, options=options, retry_failed=retry_failed,
                             on_record=bar.record, on_stage=bar.stage, plan=plan)
     finally:
         bar.close()

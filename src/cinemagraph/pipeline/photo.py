@@ -85,11 +85,6 @@ class PhotoSettings:
             raise CinemagraphError(
                 f"unknown format {unknown[0]!r}: choose from {', '.join(FORMATS)}")
 
-    @property
-    def needs_model(self) -> bool:
-        """Whether the run needs the diffusion model (to find the masks)."""
-        return not self.user_masks
-
 
 @dataclass
 class PhotoResult:
@@ -119,14 +114,15 @@ def photo_shape(image: str | os.PathLike[str], max_size: int | None) -> tuple[in
     return fit_max_size(load_image(image), max_size).shape[:2]
 
 
-def check_photo_job(image: str | os.PathLike[str], prompt: str,
-                    settings: PhotoSettings) -> tuple[int, int]:
+def check_photo_job(image: str | os.PathLike[str], prompt: str, settings: PhotoSettings,
+                    shape: tuple[int, int] | None = None) -> tuple[int, int]:
     """Check a photo job without running it (no model, no rendering): the photo, the
-    masks, the field and the hints exist and fit, the motion is said. Returns (H, W)."""
+    masks, the field and the hints exist and fit, the motion is said. ``shape``: the
+    (H, W) the photo is animated at, when it is already loaded. Returns (H, W)."""
     from ..mask.segmenter import named_fluids
     from ..motion.words import parse_motion
 
-    shape = photo_shape(image, settings.max_size)
+    shape = shape or photo_shape(image, settings.max_size)
     for _, path in settings.user_masks:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -186,11 +182,11 @@ def animate_photo(
     check_inputs_outside(run.path, inputs)
     check_outputs(outputs, inputs)
     run.check_belongs_to(prompt)
-    check_photo_job(image, prompt, settings)
-    motion_net, synthesis_net = load_learned_models(
-        settings.motion_model, settings.synthesis_model, settings.device)
     still = fit_max_size(load_image(image), settings.max_size)
     shape = still.shape[:2]
+    check_photo_job(image, prompt, settings, shape)
+    motion_net, synthesis_net = load_learned_models(
+        settings.motion_model, settings.synthesis_model, settings.device)
     image_key = {"image": file_digest(image), "max_size": settings.max_size}
     timings: dict[str, float] = {}
     reused: list[str] = []

@@ -139,6 +139,25 @@ def _asdict(settings: Any) -> Any:
     return dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings
 
 
+def check_text_inputs(prompt: str, settings: TextSettings) -> tuple[list[Any], list[Any]]:
+    """Check, before any work, what a text run is given besides its prompt: the hints and
+    the user's masks fit the image, and without masks the prompt names a fluid. Returns
+    the checked hints and the prompt's fluids."""
+    gen = settings.generation
+    hints = check_hints(settings.hints, (gen.height, gen.width))
+    fluids = parse_motion(prompt)
+    if settings.user_masks:
+        for _, path in settings.user_masks:  # they exist and fit the image
+            read_mask(path, (gen.height, gen.width), soft=settings.soft_mask)
+        if not any(spec.kind is not NEUTRAL for spec in fluids):
+            warnings.warn("the prompt names no fluid: your masks move with a slow neutral "
+                          "drift (name the fluid, or steer it with --direction and --speed)",
+                          stacklevel=3)
+    else:
+        named_fluids(fluids)
+    return hints, fluids
+
+
 def make_cinemagraph(
     prompt: str,
     folder: str | os.PathLike[str] | None = None,
@@ -170,17 +189,7 @@ def make_cinemagraph(
     check_inputs_outside(run.path, [path for _, path in user_masks] + models)
     check_outputs(outputs, [path for _, path in user_masks] + models)
     run.check_belongs_to(prompt)
-    hints = check_hints(settings.hints, (gen.height, gen.width))
-    fluids = parse_motion(prompt)
-    if user_masks:
-        for _, path in user_masks:  # they exist and fit the image, before any work
-            read_mask(path, (gen.height, gen.width), soft=settings.soft_mask)
-        if not any(spec.kind is not NEUTRAL for spec in fluids):
-            warnings.warn("the prompt names no fluid: your masks move with a slow neutral "
-                          "drift (name the fluid, or steer it with --direction and --speed)",
-                          stacklevel=2)
-    else:
-        named_fluids(fluids)
+    hints, fluids = check_text_inputs(prompt, settings)
     from ..api import load_learned_models  # before any other work: a bad checkpoint fails now
 
     motion_net, synthesis_net = load_learned_models(
